@@ -1,0 +1,28 @@
+namespace LogAggregator.Model;
+
+/// <summary>
+/// One log record as parsed or posted, before the store gives it an id.
+/// <paramref name="Metadata"/> is the text of a JSON object ("{}" when empty), kept verbatim so that
+/// what an agent sent is what a search sees.
+/// </summary>
+public sealed record LogEntry(
+    DateTime Timestamp,
+    Level Level,
+    string Agent,
+    string Message,
+    string Source,
+    string Metadata)
+{
+    public const string EmptyMetadata = "{}";
+
+    /// <summary>The agent as the cluster shards and filters it: case-insensitive, so upper-cased.</summary>
+    public string AgentKey => AgentKeys.Of(Agent);
+}
+
+/// <summary>An entry as stored: the id is assigned by the log store, stable, and names its day file.</summary>
+public sealed record StoredEntry(string Id, LogEntry Entry);
+
+public static class AgentKeys
+{
+    public static string Of(string agent) => agent.ToUpperInvariant();
+}

@@ -1,0 +1,70 @@
+using LogAggregator.Model;
+
+namespace LogAggregator.Storage;
+
+/// <summary>
+/// Where entries live. The actors only see this interface: the embedded implementation keeps DuckDB day
+/// files under AGGREGATED_DIR; a PostgreSQL one can follow for clusters without touching the actors.
+/// </summary>
+public interface ILogStore : IAsyncDisposable
+{
+    /// <summary>
+    /// Appends the entries and the source marks in one transaction and completes only once it is committed
+    /// (durable). Returns the ids given to the entries, in order. Concurrent calls are group-committed.
+    /// </summary>
+    Task<IReadOnlyList<string>> AppendAsync(
+        IReadOnlyList<LogEntry> entries, IReadOnlyList<SourceMark> marks, CancellationToken cancellationToken = default);
+
+    /// <summary>The highest committed mark of every agent for one tailed source.</summary>
+    Task<IReadOnlyList<SourceMark>> GetMarksAsync(string sourceKey, CancellationToken cancellationToken = default);
+
+    /// <summary>Entries matching the filter, newest first (timestamp, then id), with the total that match.</summary>
+    Task<LogPage> QueryAsync(LogFilter filter, Paging paging, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Entries whose message or metadata match the pattern (case-insensitive, linear time), newest first.
+    /// Stops scanning as soon as the page is full.
+    /// </summary>
+    Task<IReadOnlyList<StoredEntry>> SearchAsync(
+        SearchPattern pattern, LogFilter filter, Paging paging, CancellationToken cancellationToken = default);
+
+    Task<StoredEntry?> GetAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Distinct agent names as sent, sorted ordinally.</summary>
+    Task<IReadOnlyList<string>> GetAgentsAsync(CancellationToken cancellationToken = default);
+
+    Task<StoreStats> GetStatsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes every day file whose arrival day is before <paramref name="oldestKept"/>; returns their names.</summary>
+    Task<IReadOnlyList<string>> DeleteDaysBeforeAsync(DateOnly oldestKept, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// How far one agent's entries from one tailed file are committed: every entry of that agent whose line ends
+/// at or before <see cref="EndOffset"/> of that <see cref="FileIdentity"/> is stored. Written in the same
+/// transaction as the entries, so a tailer that crashed between the commit and its own checkpoint skips them.
+/// </summary>
+public sealed record SourceMark(string SourceKey, string AgentKey, string FileIdentity, long EndOffset);
+
+/// <summary>All filters are optional. <see cref="AgentKey"/> is upper-cased (see <see cref="AgentKeys"/>);
+/// <see cref="From"/> is inclusive and <see cref="To"/> exclusive, both UTC.</summary>
+public sealed record LogFilter(string? AgentKey = null, Level? Level = null, DateTime? From = null, DateTime? To = null)
+{
+    public static readonly LogFilter None = new();
+}
+
+public sealed record Paging(int Limit, int Offset)
+{
+    public const int DefaultLimit = 100;
+    public const int MaxLimit = 1000;
+}
+
+public sealed record LogPage(IReadOnlyList<StoredEntry> Entries, long Total);
+
+public sealed record StoreStats(
+    long TotalLogs,
+    IReadOnlyDictionary<Level, long> ByLevel,
+    IReadOnlyDictionary<string, long> ByAgent,
+    IReadOnlyList<DayFileStats> Files);
+
+public sealed record DayFileStats(string Name, long SizeBytes, long Count);

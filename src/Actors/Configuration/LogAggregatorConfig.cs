@@ -1,0 +1,273 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Akka.Configuration;
+
+namespace LogAggregator.Configuration;
+
+/// <summary>
+/// Builds the node's configuration: the shipped HOCON, an operator's file on top, then the environment
+/// variables of the old service on top of both. Akka.NET's HOCON parser ignores <c>${?VAR}</c>, so the
+/// variables become a HOCON fragment here, in the one place that knows their names.
+/// </summary>
+public static class LogAggregatorConfig
+{
+    public const string DefaultFileName = "logaggregator.conf";
+
+    /// <summary>Environment variable → HOCON path, for the error messages and the fragment.</summary>
+    private static readonly (string Variable, string Path)[] Variables =
+    [
+        ("HERMES_URL", "log-aggregator.hermes-url"),
+        ("LOG_SOURCES", "log-aggregator.log-sources"),
+        ("AGGREGATED_DIR", "log-aggregator.aggregated-dir"),
+        ("RETENTION_DAYS", "log-aggregator.retention-days"),
+        ("COLLECT_INTERVAL", "log-aggregator.collect-interval"),
+        ("AKKA_HOSTNAME", "akka.remote.dot-netty.tcp.hostname"),
+        ("AKKA_PORT", "akka.remote.dot-netty.tcp.port"),
+        ("AKKA_SEEDS", "akka.cluster.seed-nodes"),
+        ("DATABASE_PROVIDER", "log-aggregator.storage.provider"),
+        ("DATABASE_CONNECTION", "log-aggregator.storage.connection"),
+    ];
+
+    public static string DefaultFilePath => Path.Combine(AppContext.BaseDirectory, "hocon", DefaultFileName);
+
+    /// <summary>Loads and validates; throws <see cref="ConfigurationException"/> with a one-line message.</summary>
+    public static (Config Hocon, LogAggregatorSettings Settings) Load(
+        IReadOnlyDictionary<string, string?> environment,
+        string? operatorFile = null,
+        string? defaultFile = null,
+        string? workingDirectory = null)
+    {
+        var config = ReadFile(defaultFile ?? DefaultFilePath);
+        operatorFile ??= Get(environment, "LOG_AGGREGATOR_CONFIG");
+        if (operatorFile is not null)
+        {
+            config = ReadFile(operatorFile).WithFallback(config);
+        }
+
+        var fragment = EnvironmentFragment(environment);
+        if (fragment.Length > 0)
+        {
+            config = ConfigurationFactory.ParseString(fragment).WithFallback(config);
+        }
+
+        var settings = Read(config, environment, workingDirectory ?? Directory.GetCurrentDirectory());
+        return (config, settings);
+    }
+
+    public static IReadOnlyDictionary<string, string?> ProcessEnvironment()
+    {
+        var result = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
+        {
+            result[(string)e.Key] = e.Value as string;
+        }
+
+        return result;
+    }
+
+    private static Config ReadFile(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new ConfigurationException($"configuration file '{path}' does not exist");
+        }
+
+        try
+        {
+            return ConfigurationFactory.ParseString(File.ReadAllText(path));
+        }
+        catch (Exception e) when (e is not ConfigurationException)
+        {
+            throw new ConfigurationException($"configuration file '{path}' is not valid HOCON: {OneLine(e.Message)}");
+        }
+    }
+
+    /// <summary>Each variable is checked here so that its error names the variable, not the HOCON path.</summary>
+    private static string EnvironmentFragment(IReadOnlyDictionary<string, string?> environment)
+    {
+        var hocon = new StringBuilder();
+        foreach (var (variable, path) in Variables)
+        {
+            var value = Get(environment, variable);
+            if (value is null)
+            {
+                continue;
+            }
+
+            var hoconValue = variable switch
+            {
+                "LOG_SOURCES" => List(Globs.ParseList(value, variable)),
+                "AKKA_SEEDS" => List(SeedNodes.ParseList(value, variable)),
+                "RETENTION_DAYS" => WholeNumber(variable, value, 1, 36_500).ToString(CultureInfo.InvariantCulture),
+                "AKKA_PORT" => WholeNumber(variable, value, 0, 65_535).ToString(CultureInfo.InvariantCulture),
+                "COLLECT_INTERVAL" => Seconds(variable, value),
+                "DATABASE_PROVIDER" => Quote(Provider(variable, value).ToString().ToLowerInvariant()),
+                _ => Quote(value),
+            };
+            hocon.Append(path).Append(" = ").Append(hoconValue).Append('\n');
+        }
+
+        return hocon.ToString();
+    }
+
+    private static LogAggregatorSettings Read(Config config, IReadOnlyDictionary<string, string?> environment, string workingDirectory)
+    {
+        var root = config.GetConfig("log-aggregator")
+                   ?? throw new ConfigurationException("log-aggregator: section missing from the configuration");
+
+        var sources = root.GetStringList("log-sources");
+        foreach (var source in sources)
+        {
+            Globs.Validate(source, "log-aggregator.log-sources");
+        }
+
+        var provider = Provider("log-aggregator.storage.provider", root.GetString("storage.provider", "embedded"));
+        var connection = root.GetString("storage.connection", "");
+        if (provider == DatabaseProvider.PostgreSql && string.IsNullOrWhiteSpace(connection))
+        {
+            throw new ConfigurationException("DATABASE_CONNECTION must be set when DATABASE_PROVIDER is postgresql");
+        }
+
+        var hermes = root.GetString("hermes-url", "");
+        if (!Uri.TryCreate(hermes, UriKind.Absolute, out var hermesUri) || hermesUri.Scheme is not ("http" or "https"))
+        {
+            throw new ConfigurationException($"HERMES_URL must be an http(s) URL, got '{hermes}'");
+        }
+
+        var aggregated = root.GetString("aggregated-dir", "aggregated");
+        if (string.IsNullOrWhiteSpace(aggregated))
+        {
+            throw new ConfigurationException("AGGREGATED_DIR must not be empty");
+        }
+
+        return new LogAggregatorSettings
+        {
+            HermesUrl = hermes.TrimEnd('/'),
+            LogSources = sources.ToList(),
+            AggregatedDir = Path.GetFullPath(aggregated, workingDirectory),
+            RetentionDays = Positive(root, "retention-days", "RETENTION_DAYS"),
+            CollectInterval = PositiveDuration(root, "collect-interval", "COLLECT_INTERVAL"),
+            RetentionInterval = PositiveDuration(root, "retention.interval", "log-aggregator.retention.interval"),
+            AkkaHostname = config.GetString("akka.remote.dot-netty.tcp.hostname", "127.0.0.1"),
+            AkkaPort = config.GetInt("akka.remote.dot-netty.tcp.port", 4053),
+            SeedNodes = config.GetStringList("akka.cluster.seed-nodes").ToList(),
+            DatabaseProvider = provider,
+            DatabaseConnection = connection,
+            Http = new HttpSettings(
+                MaxBodySize: Size(root, "http.max-body-size"),
+                AskTimeout: PositiveDuration(root, "http.ask-timeout", "log-aggregator.http.ask-timeout")),
+            Ingestion = new IngestionSettings(
+                BatchSize: Positive(root, "ingestion.batch-size", "log-aggregator.ingestion.batch-size"),
+                MaxInFlight: Positive(root, "ingestion.max-in-flight", "log-aggregator.ingestion.max-in-flight"),
+                ReadChunk: (int)Math.Min(int.MaxValue, Size(root, "ingestion.read-chunk")),
+                PollInterval: PositiveDuration(root, "ingestion.poll-interval", "log-aggregator.ingestion.poll-interval"),
+                IdleFlush: PositiveDuration(root, "ingestion.idle-flush", "log-aggregator.ingestion.idle-flush"),
+                MaxLineLength: Positive(root, "ingestion.max-line-length", "log-aggregator.ingestion.max-line-length")),
+            DuckDb = new DuckDbSettings(
+                MemoryLimit: root.GetString("storage.duckdb.memory-limit", "1GB"),
+                Threads: Positive(root, "storage.duckdb.threads", "log-aggregator.storage.duckdb.threads")),
+        };
+
+        string Name(string path, string fallback) =>
+            Variables.FirstOrDefault(v => v.Path == "log-aggregator." + path) is { Variable: not null } v
+            && Get(environment, v.Variable) is not null
+                ? v.Variable
+                : fallback;
+
+        int Positive(Config section, string path, string name)
+        {
+            try
+            {
+                var value = section.GetInt(path);
+                return value >= 1 ? value : throw new FormatException();
+            }
+            catch (Exception e) when (e is not ConfigurationException)
+            {
+                throw new ConfigurationException($"{Name(path, name)} must be a whole number ≥ 1, got '{Raw(section, path)}'");
+            }
+        }
+
+        TimeSpan PositiveDuration(Config section, string path, string name)
+        {
+            try
+            {
+                var value = section.GetTimeSpan(path, null, allowInfinite: false);
+                return value > TimeSpan.Zero ? value : throw new FormatException();
+            }
+            catch (Exception e) when (e is not ConfigurationException)
+            {
+                throw new ConfigurationException($"{Name(path, name)} must be a positive duration, got '{Raw(section, path)}'");
+            }
+        }
+
+        long Size(Config section, string path)
+        {
+            try
+            {
+                var value = section.GetByteSize(path) ?? throw new FormatException();
+                return value >= 1 ? value : throw new FormatException();
+            }
+            catch (Exception e) when (e is not ConfigurationException)
+            {
+                throw new ConfigurationException($"log-aggregator.{path} must be a size such as 10MiB, got '{Raw(section, path)}'");
+            }
+        }
+    }
+
+    private static string Raw(Config section, string path)
+    {
+        try
+        {
+            return section.GetString(path) ?? "";
+        }
+        catch
+        {
+            return "?";
+        }
+    }
+
+    private static string? Get(IReadOnlyDictionary<string, string?> environment, string name) =>
+        environment.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
+
+    private static int WholeNumber(string variable, string value, int min, int max) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
+            ? n
+            : throw new ConfigurationException($"{variable} must be a whole number from {min} to {max}, got '{value}'");
+
+    /// <summary>The old service took plain seconds; a HOCON duration ("30s", "1m") is accepted too.</summary>
+    private static string Seconds(string variable, string value)
+    {
+        if (double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds) && seconds > 0)
+        {
+            return ((long)Math.Round(seconds * 1000)).ToString(CultureInfo.InvariantCulture) + "ms";
+        }
+
+        try
+        {
+            if (ConfigurationFactory.ParseString("d = " + value).GetTimeSpan("d", null, false) > TimeSpan.Zero)
+            {
+                return value;
+            }
+        }
+        catch
+        {
+            // falls through to the error below
+        }
+
+        throw new ConfigurationException($"{variable} must be a positive number of seconds, got '{value}'");
+    }
+
+    private static DatabaseProvider Provider(string name, string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "embedded" or "duckdb" => DatabaseProvider.Embedded,
+        "postgresql" or "postgres" => DatabaseProvider.PostgreSql,
+        _ => throw new ConfigurationException($"{name} must be 'embedded' or 'postgresql', got '{value}'"),
+    };
+
+    private static string Quote(string value) => JsonSerializer.Serialize(value);
+
+    private static string List(IEnumerable<string> values) => "[" + string.Join(", ", values.Select(Quote)) + "]";
+
+    private static string OneLine(string text) => text.ReplaceLineEndings(" ");
+}

@@ -1,0 +1,42 @@
+namespace LogAggregator.Configuration;
+
+public enum DatabaseProvider
+{
+    Embedded,
+    PostgreSql,
+}
+
+/// <summary>Everything a node needs to know, read once at start from the layered HOCON.</summary>
+public sealed record LogAggregatorSettings
+{
+    public required string HermesUrl { get; init; }
+    public required IReadOnlyList<string> LogSources { get; init; }
+    /// <summary>Absolute.</summary>
+    public required string AggregatedDir { get; init; }
+    public required int RetentionDays { get; init; }
+    public required TimeSpan CollectInterval { get; init; }
+    public required TimeSpan RetentionInterval { get; init; }
+    public required string AkkaHostname { get; init; }
+    public required int AkkaPort { get; init; }
+    public required IReadOnlyList<string> SeedNodes { get; init; }
+    public required DatabaseProvider DatabaseProvider { get; init; }
+    public required string DatabaseConnection { get; init; }
+    public required HttpSettings Http { get; init; }
+    public required IngestionSettings Ingestion { get; init; }
+    public required DuckDbSettings DuckDb { get; init; }
+
+    public string LogsDir => Path.Combine(AggregatedDir, "logs");
+    public string StateDatabasePath => Path.Combine(AggregatedDir, "state.db");
+}
+
+public sealed record HttpSettings(long MaxBodySize, TimeSpan AskTimeout);
+
+public sealed record IngestionSettings(
+    int BatchSize,
+    int MaxInFlight,
+    int ReadChunk,
+    TimeSpan PollInterval,
+    TimeSpan IdleFlush,
+    int MaxLineLength);
+
+public sealed record DuckDbSettings(string MemoryLimit, int Threads);

@@ -1,0 +1,31 @@
+using Akka.Actor;
+using Akka.Hosting;
+using LogAggregator.Storage;
+using static LogAggregator.Querying.LogQueryProtocol;
+
+namespace LogAggregator.Querying;
+
+/// <summary>
+/// Answers the API's read questions from the log store. Every query runs off the actor thread and is piped
+/// back to the asker, so one slow search never holds up another question.
+/// </summary>
+public sealed class LogQuery : ReceiveActor
+{
+    public const string ActorName = "log-query";
+
+    public LogQuery(ILogStore store)
+    {
+        Receive<QueryLogs>(q => store.QueryAsync(q.Filter, q.Paging).PipeTo(Sender));
+        Receive<SearchLogs>(q => store.SearchAsync(q.Pattern, q.Filter, q.Paging)
+            .PipeTo(Sender, success: results => new SearchLogsResponse(results)));
+        Receive<ListAgents>(_ => store.GetAgentsAsync().PipeTo(Sender, success: agents => new AgentsResponse(agents)));
+        Receive<GetStats>(_ => store.GetStatsAsync().PipeTo(Sender));
+    }
+}
+
+public static class LogQueryHosting
+{
+    public static AkkaConfigurationBuilder AddLogQuery(this AkkaConfigurationBuilder builder) =>
+        builder.WithActors((system, registry, resolver) =>
+            registry.Register<LogQuery>(system.ActorOf(resolver.Props<LogQuery>(), LogQuery.ActorName)));
+}

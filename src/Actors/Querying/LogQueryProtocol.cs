@@ -1,0 +1,33 @@
+using LogAggregator.Storage;
+
+namespace LogAggregator.Querying;
+
+/// <summary>Questions the HTTP API asks; each is answered with the named response or a Status.Failure.</summary>
+public static class LogQueryProtocol
+{
+    public interface ILogQuery;
+
+    /// <summary>Answered with <see cref="LogPage"/>.</summary>
+    public sealed record QueryLogs(LogFilter Filter, Paging Paging) : ILogQuery;
+
+    /// <summary>Answered with <see cref="SearchLogsResponse"/>.</summary>
+    public sealed record SearchLogs(SearchPattern Pattern, LogFilter Filter, Paging Paging) : ILogQuery;
+
+    public sealed record SearchLogsResponse(IReadOnlyList<Model.StoredEntry> Results);
+
+    /// <summary>Answered with <see cref="AgentsResponse"/>.</summary>
+    public sealed class ListAgents : ILogQuery
+    {
+        public static readonly ListAgents Instance = new();
+        private ListAgents() { }
+    }
+
+    public sealed record AgentsResponse(IReadOnlyList<string> Agents);
+
+    /// <summary>Answered with <see cref="StoreStats"/>.</summary>
+    public sealed class GetStats : ILogQuery
+    {
+        public static readonly GetStats Instance = new();
+        private GetStats() { }
+    }
+}

@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Serialization;
+using LogAggregator.Ingestion;
+using LogAggregator.Storage;
+
+namespace LogAggregator.Serialization;
+
+/// <summary>
+/// Serializes everything this project persists (tailer checkpoints) or sends between nodes (agent store
+/// commands and answers) as JSON under a stable manifest, so stored state never depends on CLR type names
+/// or on Akka's default serializer.
+/// </summary>
+public sealed class LogAggregatorSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+{
+    public const int SerializerId = 4062;
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General);
+
+    /// <summary>Manifest ↔ type. Manifests are part of the stored data: never rename one.</summary>
+    private static readonly (string Manifest, Type Type)[] Types =
+    [
+        ("checkpoint-advanced", typeof(FileTailerProtocol.CheckpointAdvanced)),
+        ("tailer-checkpoint", typeof(FileTailerProtocol.TailerCheckpoint)),
+        ("store-entries", typeof(AgentStoreProtocol.StoreEntries)),
+        ("store-entries-result", typeof(AgentStoreProtocol.StoreEntriesResult)),
+    ];
+
+    private static readonly Dictionary<Type, string> ManifestOf = Types.ToDictionary(t => t.Type, t => t.Manifest);
+    private static readonly Dictionary<string, Type> TypeOf = Types.ToDictionary(t => t.Manifest, t => t.Type);
+
+    public static IEnumerable<Type> BoundTypes => Types.Select(t => t.Type);
+
+    /// <summary>The HOCON that binds <see cref="BoundTypes"/> to this serializer.</summary>
+    public static Config Configuration
+    {
+        get
+        {
+            var shortName = $"{typeof(LogAggregatorSerializer).FullName}, {typeof(LogAggregatorSerializer).Assembly.GetName().Name}";
+            var bindings = string.Join("\n", Types.Select(t =>
+                $"\"{t.Type.FullName}, {t.Type.Assembly.GetName().Name}\" = log-aggregator"));
+            return ConfigurationFactory.ParseString($$"""
+                akka.actor {
+                  serializers.log-aggregator = "{{shortName}}"
+                  serialization-identifiers { "{{shortName}}" = {{SerializerId}} }
+                  serialization-bindings {
+                    {{bindings}}
+                  }
+                }
+                """);
+        }
+    }
+
+    public override int Identifier => SerializerId;
+
+    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), Json);
+
+    public override object FromBinary(byte[] bytes, string manifest) =>
+        TypeOf.TryGetValue(manifest, out var type)
+            ? JsonSerializer.Deserialize(bytes, type, Json)!
+            : throw new SerializationException($"Unknown manifest '{manifest}' for {nameof(LogAggregatorSerializer)}");
+
+    public override string Manifest(object o) =>
+        ManifestOf.TryGetValue(o.GetType(), out var manifest)
+            ? manifest
+            : throw new ArgumentException($"{o.GetType()} is not bound to {nameof(LogAggregatorSerializer)}");
+}

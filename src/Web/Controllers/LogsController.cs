@@ -1,0 +1,102 @@
+using LogAggregator.Model;
+using LogAggregator.Storage;
+using LogAggregator.Web.Json;
+using LogAggregator.Web.Services;
+using Microsoft.AspNetCore.Mvc;
+
+namespace LogAggregator.Web.Controllers;
+
+[ApiController]
+public sealed class LogsController(ILogQueryService queries, IIngestService ingest, EntryBodyReader bodies) : ControllerBase
+{
+    private const int MaxHighlights = 20;
+
+    [HttpGet("/api/logs")]
+    public async Task<IActionResult> Get(
+        [FromQuery] string? agent, [FromQuery] string? level,
+        [FromQuery(Name = "start_time")] string? startTime, [FromQuery(Name = "end_time")] string? endTime,
+        [FromQuery] string? limit, [FromQuery] string? offset)
+    {
+        var filter = QueryParameters.Filter(agent, level, startTime, endTime);
+        var paging = QueryParameters.Paging(limit, offset);
+        var page = await queries.QueryAsync(filter, paging, HttpContext.RequestAborted);
+        return Ok(new { logs = page.Entries, count = page.Entries.Count, limit = paging.Limit, offset = paging.Offset, total = page.Total });
+    }
+
+    [HttpPost("/api/logs")]
+    public async Task<IActionResult> Post()
+    {
+        var entries = await bodies.ReadAsync(Request, HttpContext.RequestAborted);
+        await ingest.StoreAsync(entries, HttpContext.RequestAborted);
+        return Ok(new { status = "ingested", timestamp = DateTime.UtcNow, count = entries.Count });
+    }
+
+    [HttpGet("/api/logs/search")]
+    public async Task<IActionResult> Search(
+        [FromQuery] string? q, [FromQuery] string? agent, [FromQuery] string? level,
+        [FromQuery(Name = "start_time")] string? startTime, [FromQuery(Name = "end_time")] string? endTime,
+        [FromQuery] string? limit, [FromQuery] string? offset)
+    {
+        if (string.IsNullOrEmpty(q))
+        {
+            throw new BadRequestException("q", "q (the search text) is required");
+        }
+
+        var pattern = SearchPattern.Parse(q);
+        var filter = QueryParameters.Filter(agent, level, startTime, endTime);
+        var results = await queries.SearchAsync(pattern, filter, QueryParameters.Paging(limit, offset), HttpContext.RequestAborted);
+        var hits = results.Select(entry => new SearchHit(entry, Highlights(pattern, entry.Entry))).ToList();
+        return Ok(new { query = q, results = hits, count = hits.Count });
+    }
+
+    [HttpGet("/api/logs/agent/{name}")]
+    public async Task<IActionResult> ByAgent(
+        string name, [FromQuery] string? level, [FromQuery] string? limit, [FromQuery] string? offset)
+    {
+        var filter = new LogFilter(AgentKey: AgentKeys.Of(name), Level: QueryParameters.Level(level));
+        var page = await queries.QueryAsync(filter, QueryParameters.Paging(limit, offset), HttpContext.RequestAborted);
+        return Ok(new { agent = name, logs = page.Entries, count = page.Entries.Count });
+    }
+
+    [HttpGet("/api/agents")]
+    public async Task<IActionResult> Agents() =>
+        Ok(new { agents = await queries.AgentsAsync(HttpContext.RequestAborted) });
+
+    [HttpGet("/api/stats")]
+    public async Task<IActionResult> Stats()
+    {
+        var stats = await queries.StatsAsync(HttpContext.RequestAborted);
+        return Ok(new
+        {
+            total_logs = stats.TotalLogs,
+            by_level = stats.ByLevel.Where(kv => kv.Value > 0).ToDictionary(kv => kv.Key.Name(), kv => kv.Value),
+            by_agent = stats.ByAgent,
+            log_files = stats.Files.Select(f => new { name = f.Name, size_bytes = f.SizeBytes, count = f.Count }),
+        });
+    }
+
+    /// <summary>Where the pattern matched, found with .NET's non-backtracking engine (linear time).</summary>
+    private static List<Highlight> Highlights(SearchPattern pattern, LogEntry entry)
+    {
+        var highlights = new List<Highlight>();
+        Collect("message", entry.Message);
+        Collect("metadata", entry.Metadata);
+        return highlights;
+
+        void Collect(string field, string text)
+        {
+            foreach (var match in pattern.Highlighter.EnumerateMatches(text))
+            {
+                if (highlights.Count >= MaxHighlights)
+                {
+                    return;
+                }
+
+                if (match.Length > 0)
+                {
+                    highlights.Add(new Highlight(field, match.Index, match.Index + match.Length, text.Substring(match.Index, match.Length)));
+                }
+            }
+        }
+    }
+}

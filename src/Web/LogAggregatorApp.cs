@@ -1,0 +1,77 @@
+using LogAggregator.Configuration;
+using LogAggregator.Storage;
+using LogAggregator.Storage.DuckDb;
+using LogAggregator.Web.Controllers;
+using LogAggregator.Web.Json;
+using LogAggregator.Web.Services;
+
+namespace LogAggregator.Web;
+
+/// <summary>Builds the whole server; Program.cs and the tests start it the same way.</summary>
+public static class LogAggregatorApp
+{
+    public const string DefaultUrl = "http://0.0.0.0:8062";
+
+    public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        var (operatorFile, rest) = SplitConfigArgument(args);
+        var (hocon, settings) = LogAggregatorConfig.Load(environment ?? LogAggregatorConfig.ProcessEnvironment(), operatorFile);
+        if (settings.DatabaseProvider == DatabaseProvider.PostgreSql)
+        {
+            throw new ConfigurationException("DATABASE_PROVIDER=postgresql: the PostgreSQL log store is not in this build yet; use embedded");
+        }
+
+        Directory.CreateDirectory(settings.AggregatedDir);
+
+        var builder = WebApplication.CreateBuilder(rest);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = settings.Http.MaxBodySize);
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton<ILogStore>(_ => new DuckDbLogStore(new DuckDbLogStoreOptions(
+            settings.LogsDir, settings.DuckDb.MemoryLimit, settings.DuckDb.Threads)));
+        builder.Services.AddSingleton<IIngestService, IngestService>();
+        builder.Services.AddSingleton<ILogQueryService, LogQueryService>();
+        builder.Services.AddSingleton<EntryBodyReader>();
+        builder.Services.AddLogAggregatorActors(hocon, settings);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ProblemHandling>();
+        builder.Services.AddControllers().AddJsonOptions(o => EntryJson.Configure(o.JsonSerializerOptions));
+        builder.Services.ConfigureHttpJsonOptions(o => EntryJson.Configure(o.SerializerOptions));
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.MapControllers();
+        return app;
+    }
+
+    /// <summary><c>--config PATH</c> layers an operator's HOCON file; everything else goes to ASP.NET.</summary>
+    private static (string? OperatorFile, string[] Rest) SplitConfigArgument(string[] args)
+    {
+        var rest = new List<string>();
+        string? file = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--config" && i + 1 < args.Length)
+            {
+                file = args[++i];
+            }
+            else if (args[i].StartsWith("--config=", StringComparison.Ordinal))
+            {
+                file = args[i]["--config=".Length..];
+            }
+            else
+            {
+                rest.Add(args[i]);
+            }
+        }
+
+        return (file, rest.ToArray());
+    }
+}

@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace LogAggregator.EndToEnd.Tests;
+
+/// <summary>Agents write files; the server tails, parses and stores them (DESIGN.md §3).</summary>
+public sealed class FileTailingTests : IAsyncLifetime
+{
+    private readonly ServerProcess _server = new();
+
+    public Task InitializeAsync() => _server.StartAsync();
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task Each_format_and_a_traceback_are_parsed_as_the_design_says()
+    {
+        var path = Path.Combine(_server.LogDir, "my-agent.log");
+        await File.WriteAllTextAsync(path, string.Join("\n",
+            """{"timestamp":"2024-01-15T10:30:00+02:00","level":"error","agent":"ATLAS","message":"json line","user":"u1"}""",
+            "2024-01-15 10:31:00.250 - WARN - billing.v2 - standard line",
+            "2024-01-15T10:32:00 | CRITICAL | CERBERUS | standard with pipes",
+            "[DEBUG] my_agent-2: bracketed line",
+            "FATAL: simple line",
+            "just some plain text",
+            "",
+            "Traceback (most recent call last):",
+            "  File \"app.py\", line 3, in <module>",
+            "    main()",
+            "ValueError: bad value",
+            "INFO - after the traceback") + "\n");
+
+        var entries = await ServerProcess.EventuallyAsync(
+            () => _server.AllEntriesAsync(), e => e.Count >= 8, TimeSpan.FromSeconds(20));
+
+        var byMessage = entries.ToDictionary(e => e.GetProperty("message").GetString()!);
+        Assert.Equal(8, entries.Count);
+        AssertEntry(byMessage["json line"], "ERROR", "ATLAS", "2024-01-15T08:30:00Z");
+        Assert.Equal("u1", byMessage["json line"].GetProperty("metadata").GetProperty("user").GetString());
+        AssertEntry(byMessage["standard line"], "WARNING", "billing.v2", "2024-01-15T10:31:00.25Z");
+        AssertEntry(byMessage["standard with pipes"], "CRITICAL", "CERBERUS", "2024-01-15T10:32:00Z");
+        AssertEntry(byMessage["bracketed line"], "DEBUG", "my_agent-2", null);
+        AssertEntry(byMessage["simple line"], "FATAL", "MY_AGENT", null);
+        AssertEntry(byMessage["just some plain text"], "INFO", "MY_AGENT", null);
+        var traceback = entries.Single(e => e.GetProperty("message").GetString()!.StartsWith("Traceback"));
+        Assert.Equal(
+            "Traceback (most recent call last):\n  File \"app.py\", line 3, in <module>\n    main()\nValueError: bad value",
+            traceback.GetProperty("message").GetString());
+        AssertEntry(byMessage["after the traceback"], "INFO", "MY_AGENT", null);
+        Assert.All(entries, e => Assert.Equal(path, e.GetProperty("source").GetString()));
+    }
+
+    [Fact]
+    public async Task A_line_appended_to_a_tailed_file_appears_within_two_seconds()
+    {
+        var path = Path.Combine(_server.LogDir, "hermes.log");
+        await File.WriteAllTextAsync(path, "INFO - first\n");
+        await ServerProcess.EventuallyAsync(() => _server.AllEntriesAsync(), e => e.Count == 1, TimeSpan.FromSeconds(20));
+
+        await File.AppendAllTextAsync(path, "ERROR - second\n");
+        var clock = Stopwatch.StartNew();
+        var entries = await ServerProcess.EventuallyAsync(() => _server.AllEntriesAsync(), e => e.Count == 2, TimeSpan.FromSeconds(2));
+        clock.Stop();
+
+        Assert.Equal(["second", "first"], entries.Select(e => e.GetProperty("message").GetString()));
+        Assert.Equal("HERMES", entries[0].GetProperty("agent").GetString());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"the appended line took {clock.Elapsed.TotalMilliseconds:0} ms");
+    }
+
+    [Fact]
+    public async Task A_half_written_line_waits_for_its_newline()
+    {
+        var path = Path.Combine(_server.LogDir, "partial.log");
+        await File.WriteAllTextAsync(path, "INFO - complete\nERROR - half wri");
+        await ServerProcess.EventuallyAsync(() => _server.AllEntriesAsync(), e => e.Count == 1, TimeSpan.FromSeconds(20));
+        await Task.Delay(1000);
+        Assert.Single(await _server.AllEntriesAsync());
+
+        await File.AppendAllTextAsync(path, "tten\n");
+        var entries = await ServerProcess.EventuallyAsync(() => _server.AllEntriesAsync(), e => e.Count == 2, TimeSpan.FromSeconds(20));
+
+        Assert.Equal("half written", entries[0].GetProperty("message").GetString());
+        Assert.Equal("ERROR", entries[0].GetProperty("level").GetString());
+    }
+
+    private static void AssertEntry(JsonElement entry, string level, string agent, string? timestamp)
+    {
+        Assert.Equal(level, entry.GetProperty("level").GetString());
+        Assert.Equal(agent, entry.GetProperty("agent").GetString());
+        if (timestamp is not null)
+        {
+            Assert.Equal(timestamp, entry.GetProperty("timestamp").GetString());
+        }
+    }
+}

@@ -1,0 +1,227 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+
+namespace LogAggregator.EndToEnd.Tests;
+
+/// <summary>
+/// The server as operators run it: its own process (`dotnet LogAggregator.Web.dll`) on a free loopback port,
+/// with data and tailed files in a temporary directory. It can be stopped gracefully or killed with SIGKILL
+/// and started again on the same data.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+
+    public ServerProcess(string? root = null)
+    {
+        Root = root ?? Path.Combine(Path.GetTempPath(), "logagg-e2e-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(LogDir);
+    }
+
+    public string Root { get; }
+    public string DataDir => Path.Combine(Root, "data");
+    public string LogDir => Path.Combine(Root, "logs");
+    public HttpClient Client { get; private set; } = new();
+    public Dictionary<string, string> Environment { get; } = new();
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static string WebDll
+    {
+        get
+        {
+            // tests/LogAggregator.EndToEnd.Tests/bin/<Configuration>/net10.0 → src/Web/bin/<Configuration>/net10.0
+            var here = AppContext.BaseDirectory.TrimEnd('/');
+            var framework = Path.GetFileName(here);
+            var configuration = Path.GetFileName(Path.GetDirectoryName(here)!);
+            var repo = Path.GetFullPath(Path.Combine(here, "..", "..", "..", "..", ".."));
+            var dll = Path.Combine(repo, "src", "Web", "bin", configuration, framework, "LogAggregator.Web.dll");
+            return File.Exists(dll) ? dll : throw new FileNotFoundException("build src/Web first", dll);
+        }
+    }
+
+    public async Task StartAsync()
+    {
+        var port = FreePort();
+        var info = new ProcessStartInfo("dotnet", [WebDll, "--urls", $"http://127.0.0.1:{port}"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Root,
+        };
+        info.Environment["AGGREGATED_DIR"] = DataDir;
+        info.Environment["LOG_SOURCES"] = Path.Combine(LogDir, "*.log");
+        info.Environment["COLLECT_INTERVAL"] = "1";
+        info.Environment["AKKA_PORT"] = "0";
+        info.Environment["HERMES_URL"] = "http://127.0.0.1:9";
+        info.Environment["DOTNET_gcServer"] = "0";
+        foreach (var (key, value) in Environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        _process = Process.Start(info)!;
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
+        await WaitUntilReadyAsync();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    private async Task WaitUntilReadyAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process!.HasExited)
+            {
+                throw new InvalidOperationException($"the server exited with {_process.ExitCode}:\n{Output}");
+            }
+
+            try
+            {
+                if ((await Client.GetAsync("/api/stats")).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"the server was not ready within 60 s:\n{Output}");
+    }
+
+    /// <summary>SIGTERM, as systemd stops it; waits for a clean exit.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is null || _process.HasExited)
+        {
+            return;
+        }
+
+        Signal("TERM");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(timeout.Token);
+        Client.Dispose();
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, as in a crash or an OOM kill.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is null || _process.HasExited)
+        {
+            return;
+        }
+
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+        Client.Dispose();
+    }
+
+    private void Signal(string signal)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, _process!.Id.ToString()]);
+        kill.WaitForExit();
+    }
+
+    public async Task<JsonElement> GetJsonAsync(string path)
+    {
+        var response = await Client.GetAsync(path);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"GET {path} answered {(int)response.StatusCode}: {body}");
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    /// <summary>Every stored entry, paging through /api/logs.</summary>
+    public async Task<List<JsonElement>> AllEntriesAsync(string filter = "")
+    {
+        var all = new List<JsonElement>();
+        for (var offset = 0; ; offset += 1000)
+        {
+            var page = await GetJsonAsync($"/api/logs?limit=1000&offset={offset}{filter}");
+            var logs = page.GetProperty("logs").EnumerateArray().ToList();
+            all.AddRange(logs);
+            if (logs.Count < 1000)
+            {
+                return all;
+            }
+        }
+    }
+
+    /// <summary>Polls until the condition holds; the timeout is generous, what it guards is correctness.</summary>
+    public static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var value = await probe();
+            if (done(value) || DateTime.UtcNow > deadline)
+            {
+                return value;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process?.Dispose();
+        Client.Dispose();
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

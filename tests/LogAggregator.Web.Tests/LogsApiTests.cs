@@ -1,0 +1,247 @@
+using System.Net;
+using System.Text.Json;
+
+namespace LogAggregator.Web.Tests;
+
+/// <summary>The seed API over HTTP: shapes, filters, paging and ingestion formats of POST /api/logs.</summary>
+public sealed class LogsApiTests : IAsyncLifetime
+{
+    private TestHost _host = null!;
+
+    public async Task InitializeAsync() => _host = await TestHost.StartAsync();
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public async Task Posted_single_entry_comes_back_in_the_contract_shape()
+    {
+        var response = await _host.PostAsync("""
+            {"timestamp":"2024-01-15T10:30:00Z","level":"warn","agent":"Cerberus","message":"disk at 91%","metadata":{"disk":"/dev/sda1"},"trace_id":"t-1"}
+            """);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("ingested", body.GetProperty("status").GetString());
+        Assert.Equal(1, body.GetProperty("count").GetInt32());
+        Assert.True(body.TryGetProperty("timestamp", out _));
+
+        var logs = await _host.GetJsonAsync("/api/logs");
+        var entry = logs.GetProperty("logs")[0];
+        Assert.False(string.IsNullOrEmpty(entry.GetProperty("id").GetString()));
+        Assert.Equal("2024-01-15T10:30:00Z", entry.GetProperty("timestamp").GetString());
+        Assert.Equal("WARNING", entry.GetProperty("level").GetString());
+        Assert.Equal("Cerberus", entry.GetProperty("agent").GetString());
+        Assert.Equal("disk at 91%", entry.GetProperty("message").GetString());
+        Assert.Equal("api", entry.GetProperty("source").GetString());
+        Assert.Equal("/dev/sda1", entry.GetProperty("metadata").GetProperty("disk").GetString());
+        Assert.Equal("t-1", entry.GetProperty("metadata").GetProperty("trace_id").GetString());
+        Assert.Equal(1, logs.GetProperty("count").GetInt32());
+        Assert.Equal(1, logs.GetProperty("total").GetInt64());
+        Assert.Equal(100, logs.GetProperty("limit").GetInt32());
+        Assert.Equal(0, logs.GetProperty("offset").GetInt32());
+    }
+
+    [Fact]
+    public async Task Array_and_ndjson_bodies_store_every_entry()
+    {
+        var array = await _host.PostAsync("""[{"message":"a1","agent":"ATLAS"},{"message":"a2","agent":"HERMES"}]""");
+        var ndjson = await _host.PostAsync("{\"message\":\"n1\"}\n{\"message\":\"n2\",\"level\":\"ERROR\"}\n\n{\"message\":\"n3\"}\n",
+            "application/x-ndjson");
+
+        Assert.Equal(2, JsonDocument.Parse(await array.Content.ReadAsStringAsync()).RootElement.GetProperty("count").GetInt32());
+        Assert.Equal(3, JsonDocument.Parse(await ndjson.Content.ReadAsStringAsync()).RootElement.GetProperty("count").GetInt32());
+        var all = await _host.GetJsonAsync("/api/logs");
+        Assert.Equal(5, all.GetProperty("total").GetInt64());
+        var messages = all.GetProperty("logs").EnumerateArray().Select(e => e.GetProperty("message").GetString()).ToHashSet();
+        Assert.Equal(new HashSet<string?> { "a1", "a2", "n1", "n2", "n3" }, messages);
+        var unknown = all.GetProperty("logs").EnumerateArray().First(e => e.GetProperty("message").GetString() == "n1");
+        Assert.Equal("unknown", unknown.GetProperty("agent").GetString());
+    }
+
+    [Theory]
+    [InlineData("""{"level":"INFO"}""", "message")]
+    [InlineData("""{"message":"x","level":"LOUD"}""", "level")]
+    [InlineData("""{"message":"x","timestamp":"yesterday"}""", "timestamp")]
+    [InlineData("""{"message":"x","metadata":[1]}""", "metadata")]
+    [InlineData("""{"message":"x" """, "body")]
+    [InlineData("""[{"message":"ok"},{"nomessage":1}]""", "message")]
+    [InlineData("{\"message\":\"ok\"}\n{\"message\":\"ok\",\"level\":\"nope\"}\n", "level")]
+    [InlineData("42", "body")]
+    [InlineData("", "body")]
+    public async Task Bad_bodies_get_a_problem_naming_the_field_and_store_nothing(string body, string field)
+    {
+        var response = await _host.PostAsync(body);
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(400, problem.GetProperty("status").GetInt32());
+        Assert.Equal(field, problem.GetProperty("field").GetString());
+        Assert.Equal(0, (await _host.GetJsonAsync("/api/logs")).GetProperty("total").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("/api/logs?level=LOUD", "level")]
+    [InlineData("/api/logs?limit=-1", "limit")]
+    [InlineData("/api/logs?offset=-5", "offset")]
+    [InlineData("/api/logs?limit=ten", "limit")]
+    [InlineData("/api/logs?start_time=notatime", "start_time")]
+    [InlineData("/api/logs?end_time=2024-13-45", "end_time")]
+    [InlineData("/api/logs/search", "q")]
+    [InlineData("/api/logs/search?q=x&level=nope", "level")]
+    [InlineData("/api/logs/agent/ATLAS?limit=-2", "limit")]
+    public async Task Bad_query_parameters_get_a_problem_naming_the_field(string url, string field)
+    {
+        var response = await _host.Client.GetAsync(url);
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(field, problem.GetProperty("field").GetString());
+    }
+
+    [Fact]
+    public async Task Filters_combine_and_pages_come_newest_first()
+    {
+        var lines = new List<string>();
+        var start = new DateTime(2024, 3, 1, 12, 0, 0, DateTimeKind.Utc);
+        for (var i = 0; i < 30; i++)
+        {
+            var agent = i % 3 == 0 ? "Atlas" : "HERMES";
+            var level = i % 2 == 0 ? "ERROR" : "INFO";
+            lines.Add(JsonSerializer.Serialize(new { timestamp = start.AddMinutes(i), agent, level, message = $"m{i}" }));
+        }
+
+        Assert.True((await _host.PostAsync(string.Join("\n", lines))).IsSuccessStatusCode);
+
+        // agent is case-insensitive and exact; level filters exactly.
+        var atlasErrors = await _host.GetJsonAsync("/api/logs?agent=atlas&level=error");
+        var expected = Enumerable.Range(0, 30).Where(i => i % 3 == 0 && i % 2 == 0).Reverse().Select(i => $"m{i}").ToList();
+        Assert.Equal(expected, Messages(atlasErrors));
+        Assert.Equal(expected.Count, atlasErrors.GetProperty("total").GetInt64());
+        Assert.Empty(Messages(await _host.GetJsonAsync("/api/logs?agent=atl")));
+
+        // start_time is inclusive, end_time exclusive.
+        var range = await _host.GetJsonAsync("/api/logs?start_time=2024-03-01T12:05:00Z&end_time=2024-03-01T12:08:00");
+        Assert.Equal(["m7", "m6", "m5"], Messages(range));
+
+        // Pages never overlap and together give everything, newest first.
+        var pages = new List<string?>();
+        for (var offset = 0; offset < 30; offset += 7)
+        {
+            var page = await _host.GetJsonAsync($"/api/logs?limit=7&offset={offset}");
+            Assert.Equal(30, page.GetProperty("total").GetInt64());
+            Assert.Equal(7, page.GetProperty("limit").GetInt32());
+            pages.AddRange(Messages(page));
+        }
+
+        Assert.Equal(Enumerable.Range(0, 30).Reverse().Select(i => $"m{i}"), pages);
+    }
+
+    [Fact]
+    public async Task Limit_is_capped_at_one_thousand()
+    {
+        var body = string.Join("\n", Enumerable.Range(0, 1005).Select(i => $"{{\"message\":\"bulk {i}\"}}"));
+        Assert.True((await _host.PostAsync(body)).IsSuccessStatusCode);
+
+        var page = await _host.GetJsonAsync("/api/logs?limit=5000");
+
+        Assert.Equal(1000, page.GetProperty("limit").GetInt32());
+        Assert.Equal(1000, page.GetProperty("count").GetInt32());
+        Assert.Equal(1005, page.GetProperty("total").GetInt64());
+    }
+
+    [Fact]
+    public async Task Agent_endpoint_agents_list_and_stats_describe_what_is_stored()
+    {
+        await _host.PostOkAsync(new { agent = "HERMES", level = "ERROR", message = "boom" });
+        await _host.PostOkAsync(new { agent = "HERMES", level = "INFO", message = "ok" });
+        await _host.PostOkAsync(new { agent = "ATLAS", level = "INFO", message = "hi" });
+
+        var hermes = await _host.GetJsonAsync("/api/logs/agent/hermes?level=error");
+        Assert.Equal("hermes", hermes.GetProperty("agent").GetString());
+        Assert.Equal(["boom"], Messages(hermes));
+        Assert.Equal(1, hermes.GetProperty("count").GetInt32());
+
+        var agents = await _host.GetJsonAsync("/api/agents");
+        Assert.Equal(["ATLAS", "HERMES"], agents.GetProperty("agents").EnumerateArray().Select(a => a.GetString()));
+
+        var stats = await _host.GetJsonAsync("/api/stats");
+        Assert.Equal(3, stats.GetProperty("total_logs").GetInt64());
+        Assert.Equal(1, stats.GetProperty("by_level").GetProperty("ERROR").GetInt64());
+        Assert.Equal(2, stats.GetProperty("by_level").GetProperty("INFO").GetInt64());
+        Assert.Equal(2, stats.GetProperty("by_agent").GetProperty("HERMES").GetInt64());
+        var file = Assert.Single(stats.GetProperty("log_files").EnumerateArray());
+        Assert.Equal(3, file.GetProperty("count").GetInt64());
+        Assert.True(file.GetProperty("size_bytes").GetInt64() > 0);
+        Assert.EndsWith(".duckdb", file.GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task Search_matches_regex_case_insensitively_with_highlights()
+    {
+        await _host.PostOkAsync(new { agent = "CERBERUS", message = "login for User42@example.com failed" });
+        await _host.PostOkAsync(new { agent = "CERBERUS", message = "nothing to see", metadata = new { email = "bob7@example.com" } });
+        await _host.PostOkAsync(new { agent = "ATLAS", message = "user@example.org" });
+
+        var found = await _host.GetJsonAsync("/api/logs/search?q=" + Uri.EscapeDataString(@"user\d+@example\.com"));
+        Assert.Equal(@"user\d+@example\.com", found.GetProperty("query").GetString());
+        var hit = Assert.Single(found.GetProperty("results").EnumerateArray());
+        Assert.Equal(1, found.GetProperty("count").GetInt32());
+        var highlight = hit.GetProperty("_highlights")[0];
+        Assert.Equal("User42@example.com", highlight.GetProperty("text").GetString());
+        Assert.Equal("message", highlight.GetProperty("field").GetString());
+
+        var metadataHit = await _host.GetJsonAsync("/api/logs/search?q=bob7");
+        Assert.Equal("nothing to see", Assert.Single(metadataHit.GetProperty("results").EnumerateArray()).GetProperty("message").GetString());
+
+        var filtered = await _host.GetJsonAsync("/api/logs/search?q=example&agent=atlas");
+        Assert.Equal("user@example.org", Assert.Single(filtered.GetProperty("results").EnumerateArray()).GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task Invalid_regex_is_matched_literally()
+    {
+        await _host.PostOkAsync(new { message = "value was (unclosed [bracket" });
+        await _host.PostOkAsync(new { message = "unclosed elsewhere" });
+
+        var found = await _host.GetJsonAsync("/api/logs/search?q=" + Uri.EscapeDataString("(unclosed [b"));
+
+        Assert.Equal("value was (unclosed [bracket", Assert.Single(found.GetProperty("results").EnumerateArray()).GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task Bodies_over_the_limit_get_413()
+    {
+        var body = "{\"message\":\"" + new string('x', 11 * 1024 * 1024) + "\"}";
+
+        var response = await _host.PostAsync(body);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal(0, (await _host.GetJsonAsync("/api/logs")).GetProperty("total").GetInt64());
+    }
+
+    [Fact]
+    public async Task Health_reports_the_service_and_its_settings()
+    {
+        var health = await _host.GetJsonAsync("/health");
+
+        Assert.Equal("healthy", health.GetProperty("status").GetString());
+        Assert.Equal("log-aggregator", health.GetProperty("service").GetString());
+        Assert.Equal(_host.DataDir, health.GetProperty("aggregated_dir").GetString());
+        Assert.Equal(7, health.GetProperty("retention_days").GetInt32());
+        Assert.Equal("Up", health.GetProperty("cluster").GetProperty("members")[0].GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Root_serves_a_page()
+    {
+        var response = await _host.Client.GetAsync("/");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    private static List<string?> Messages(JsonElement page) =>
+        page.GetProperty(page.TryGetProperty("logs", out _) ? "logs" : "results")
+            .EnumerateArray().Select(e => e.GetProperty("message").GetString()).ToList();
+}

@@ -1,0 +1,113 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using LogAggregator.Web;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace LogAggregator.Web.Tests;
+
+/// <summary>
+/// The real server, in this process, on a free loopback port, with its data in a fresh temporary directory
+/// and real DuckDB and SQLite files.
+/// </summary>
+public sealed class TestHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private TestHost(WebApplication app, string dataDir, string logDir)
+    {
+        _app = app;
+        DataDir = dataDir;
+        LogDir = logDir;
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        Client = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public HttpClient Client { get; }
+    public string DataDir { get; }
+    public string LogDir { get; }
+
+    public static async Task<TestHost> StartAsync(IDictionary<string, string?>? extraEnvironment = null)
+    {
+        var root = Path.Combine(Path.GetTempPath(), "logagg-web-" + Guid.NewGuid().ToString("N")[..12]);
+        var dataDir = Path.Combine(root, "data");
+        var logDir = Path.Combine(root, "logs");
+        Directory.CreateDirectory(logDir);
+        var environment = new Dictionary<string, string?>
+        {
+            ["AGGREGATED_DIR"] = dataDir,
+            ["LOG_SOURCES"] = Path.Combine(logDir, "*.log"),
+            ["COLLECT_INTERVAL"] = "1",
+            ["AKKA_PORT"] = "0",
+            ["HERMES_URL"] = "http://127.0.0.1:9",
+        };
+        foreach (var (key, value) in extraEnvironment ?? new Dictionary<string, string?>())
+        {
+            environment[key] = value;
+        }
+
+        var app = LogAggregatorApp.Build(["--urls", "http://127.0.0.1:0"], environment);
+        await app.StartAsync();
+        var host = new TestHost(app, dataDir, logDir);
+        await host.WaitUntilReadyAsync();
+        return host;
+    }
+
+    /// <summary>The actors are up once the stores answer; the HTTP listener comes up before them.</summary>
+    private async Task WaitUntilReadyAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                var response = await Client.GetAsync("/api/stats");
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("the server did not become ready within 30 s");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    public async Task<JsonElement> GetJsonAsync(string path)
+    {
+        var response = await Client.GetAsync(path);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"GET {path} answered {(int)response.StatusCode}: {body}");
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    public async Task<HttpResponseMessage> PostAsync(string body, string contentType = "application/json") =>
+        await Client.PostAsync("/api/logs", new StringContent(body, System.Text.Encoding.UTF8, contentType));
+
+    public async Task PostOkAsync(object entry)
+    {
+        var response = await Client.PostAsJsonAsync("/api/logs", entry);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        try
+        {
+            Directory.Delete(Path.GetDirectoryName(DataDir)!, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -32,7 +32,7 @@ public static class LogAggregatorApp
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = settings.Http.MaxBodySize);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<ILogStore>(_ => new DuckDbLogStore(new DuckDbLogStoreOptions(
-            settings.LogsDir, settings.DuckDb.MemoryLimit, settings.DuckDb.Threads)));
+            settings.AggregatedDir, settings.DuckDb.MemoryLimit, settings.DuckDb.Threads)));
         builder.Services.AddSingleton<IIngestService, IngestService>();
         builder.Services.AddSingleton<ILogQueryService, LogQueryService>();
         builder.Services.AddSingleton<EntryBodyReader>();
@@ -52,7 +52,7 @@ public static class LogAggregatorApp
     }
 
     /// <summary><c>--config PATH</c> layers an operator's HOCON file; everything else goes to ASP.NET.</summary>
-    private static (string? OperatorFile, string[] Rest) SplitConfigArgument(string[] args)
+    private static (string? OperatorFile, string[] Remaining) SplitConfigArgument(string[] args)
     {
         var rest = new List<string>();
         string? file = null;

@@ -162,8 +162,7 @@ public static class LogAggregatorConfig
                 MaxInFlight: Positive(root, "ingestion.max-in-flight", "log-aggregator.ingestion.max-in-flight"),
                 ReadChunk: (int)Math.Min(int.MaxValue, Size(root, "ingestion.read-chunk")),
                 PollInterval: PositiveDuration(root, "ingestion.poll-interval", "log-aggregator.ingestion.poll-interval"),
-                IdleFlush: PositiveDuration(root, "ingestion.idle-flush", "log-aggregator.ingestion.idle-flush"),
-                MaxLineLength: Positive(root, "ingestion.max-line-length", "log-aggregator.ingestion.max-line-length")),
+                IdleFlush: PositiveDuration(root, "ingestion.idle-flush", "log-aggregator.ingestion.idle-flush")),
             DuckDb = new DuckDbSettings(
                 MemoryLimit: root.GetString("storage.duckdb.memory-limit", "1GB"),
                 Threads: Positive(root, "storage.duckdb.threads", "log-aggregator.storage.duckdb.threads")),

@@ -25,7 +25,6 @@ public sealed record LogAggregatorSettings
     public required IngestionSettings Ingestion { get; init; }
     public required DuckDbSettings DuckDb { get; init; }
 
-    public string LogsDir => Path.Combine(AggregatedDir, "logs");
     public string StateDatabasePath => Path.Combine(AggregatedDir, "state.db");
 }
 
@@ -36,7 +35,6 @@ public sealed record IngestionSettings(
     int MaxInFlight,
     int ReadChunk,
     TimeSpan PollInterval,
-    TimeSpan IdleFlush,
-    int MaxLineLength);
+    TimeSpan IdleFlush);
 
 public sealed record DuckDbSettings(string MemoryLimit, int Threads);

@@ -29,7 +29,6 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     private readonly IngestionSettings _settings;
     private readonly ILogStore _store;
     private readonly IActorRef _agentStores;
-    private readonly string _fileAgent;
     private readonly List<FileLine> _lines = [];
     private readonly List<ParsedEntry> _parsed = [];
     private readonly List<ParsedEntry> _pending = [];
@@ -52,7 +51,6 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         _settings = settings;
         _store = store;
         _agentStores = agentStores;
-        _fileAgent = AgentNames.FromPath(path);
         _assembler = NewAssembler();
         PersistenceId = $"file-tailer-{_sourceKey}";
 
@@ -137,7 +135,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
 
         try
         {
-            _reader = new LineReader(_path, 0, _settings.MaxLineLength, _settings.ReadChunk);
+            _reader = new LineReader(_path, 0, MaxLineBytes, _settings.ReadChunk);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -151,7 +149,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         }
 
         _reader.Dispose();
-        _reader = new LineReader(_path, start.Offset, _settings.MaxLineLength, _settings.ReadChunk);
+        _reader = new LineReader(_path, start.Offset, MaxLineBytes, _settings.ReadChunk);
         _reading = start;
         _lastDispatchedOffset = start.Offset;
         _assembler = NewAssembler();
@@ -235,8 +233,11 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     {
         foreach (var line in _lines)
         {
-            _parsed.Clear();
-            _assembler.Add(line, _parsed);
+            if (_assembler.Add(line.Text, line.EndOffset) is { } completed)
+            {
+                _parsed.Add(completed);
+            }
+
             AddParsed();
         }
     }
@@ -262,8 +263,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         _lines.Clear();
         _reader!.ReadPartial(_lines);
         Assemble();
-        _assembler.Flush(_parsed);
-        AddParsed();
+        FlushAssembler();
         DispatchPending();
     }
 
@@ -282,7 +282,17 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     }
 
     /// <summary>Where a restart must read from: the start of an entry still being assembled, else past the last line.</summary>
-    private long SafeOffset => _assembler.PendingStartOffset ?? _reader!.Position;
+    private long SafeOffset => _assembler.CheckpointOffset;
+
+    private void FlushAssembler()
+    {
+        if (_assembler.Flush() is { } completed)
+        {
+            _parsed.Add(completed);
+        }
+
+        AddParsed();
+    }
 
     private void Dispatch(int max)
     {
@@ -292,7 +302,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         var byAgent = new Dictionary<string, (List<LogEntry> Entries, long End)>(StringComparer.Ordinal);
         for (var i = 0; i < count; i++)
         {
-            var (entry, end) = _pending[i];
+            var (entry, end) = (_pending[i].Entry, _pending[i].EndOffset);
             var key = entry.AgentKey;
             if (!byAgent.TryGetValue(key, out var group))
             {
@@ -427,8 +437,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
             });
         };
         // What was read before the truncation is real: store it, then start over.
-        _assembler.Flush(_parsed);
-        AddParsed();
+        FlushAssembler();
         DispatchAll();
         CompleteHead();
     }
@@ -457,8 +466,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         _lines.Clear();
         _reader!.ReadPartial(_lines);
         Assemble();
-        _assembler.Flush(_parsed);
-        AddParsed();
+        FlushAssembler();
         DispatchAll();
     }
 
@@ -483,7 +491,13 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         }
     }
 
-    private MultiLineAssembler NewAssembler() => new(_path, _fileAgent);
+    private MultiLineAssembler NewAssembler() => new(_path, _reading.Offset);
+
+    /// <summary>
+    /// The reader's cut is four bytes per character of the message limit, so a line it cuts is always over that
+    /// limit in characters too, and the parser marks it truncated in its metadata.
+    /// </summary>
+    private static int MaxLineBytes => EntryLimits.MaxMessageLength * 4;
 
     protected override void PostStop()
     {

@@ -1,3 +1,4 @@
+using System.Runtime.Serialization;
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Configuration;

@@ -1,0 +1,105 @@
+using LogAggregator.Configuration;
+
+namespace LogAggregator.Tests.Configuration;
+
+public sealed class LogAggregatorConfigTests
+{
+    private static readonly string ShippedFile =
+        Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "hocon", "logaggregator.conf"));
+
+    private static LogAggregatorSettings Load(Dictionary<string, string?> environment, string? operatorFile = null) =>
+        LogAggregatorConfig.Load(environment, operatorFile, ShippedFile, "/work-dir").Settings;
+
+    [Fact]
+    public void Shipped_file_gives_the_old_services_defaults()
+    {
+        var settings = Load([]);
+
+        Assert.Equal("http://localhost:8060", settings.HermesUrl);
+        Assert.Equal(["/tmp/*.log"], settings.LogSources);
+        Assert.Equal("/work-dir/aggregated", settings.AggregatedDir);
+        Assert.Equal(7, settings.RetentionDays);
+        Assert.Equal(TimeSpan.FromSeconds(30), settings.CollectInterval);
+        Assert.Equal("127.0.0.1", settings.AkkaHostname);
+        Assert.Equal(4053, settings.AkkaPort);
+        Assert.Empty(settings.SeedNodes);
+        Assert.Equal(DatabaseProvider.Embedded, settings.DatabaseProvider);
+        Assert.Equal(10L * 1024 * 1024, settings.Http.MaxBodySize);
+    }
+
+    [Fact]
+    public void Environment_variables_override_the_files()
+    {
+        var settings = Load(new()
+        {
+            ["HERMES_URL"] = "http://hermes:9000/",
+            ["LOG_SOURCES"] = "/var/log/agents/*.log, /srv/*/logs/*.log",
+            ["AGGREGATED_DIR"] = "/data/agg",
+            ["RETENTION_DAYS"] = "30",
+            ["COLLECT_INTERVAL"] = "2.5",
+            ["AKKA_HOSTNAME"] = "10.0.0.5",
+            ["AKKA_PORT"] = "0",
+            ["AKKA_SEEDS"] = "10.0.0.5:4053,akka.tcp://log-aggregator@10.0.0.6:4053",
+        });
+
+        Assert.Equal("http://hermes:9000", settings.HermesUrl);
+        Assert.Equal(["/var/log/agents/*.log", "/srv/*/logs/*.log"], settings.LogSources);
+        Assert.Equal("/data/agg", settings.AggregatedDir);
+        Assert.Equal(30, settings.RetentionDays);
+        Assert.Equal(TimeSpan.FromSeconds(2.5), settings.CollectInterval);
+        Assert.Equal("10.0.0.5", settings.AkkaHostname);
+        Assert.Equal(0, settings.AkkaPort);
+        Assert.Equal(["akka.tcp://log-aggregator@10.0.0.5:4053", "akka.tcp://log-aggregator@10.0.0.6:4053"], settings.SeedNodes);
+    }
+
+    [Fact]
+    public void Operator_file_layers_over_the_shipped_one_and_under_the_environment()
+    {
+        var file = Path.GetTempFileName();
+        File.WriteAllText(file, "log-aggregator { retention-days = 14, collect-interval = 5s, hermes-url = \"http://ops:1\" }");
+
+        var settings = Load(new() { ["HERMES_URL"] = "http://env:2" }, file);
+
+        Assert.Equal(14, settings.RetentionDays);
+        Assert.Equal(TimeSpan.FromSeconds(5), settings.CollectInterval);
+        Assert.Equal("http://env:2", settings.HermesUrl);
+        File.Delete(file);
+    }
+
+    [Theory]
+    [InlineData("RETENTION_DAYS", "seven", "RETENTION_DAYS")]
+    [InlineData("RETENTION_DAYS", "0", "RETENTION_DAYS")]
+    [InlineData("COLLECT_INTERVAL", "soon", "COLLECT_INTERVAL")]
+    [InlineData("AKKA_PORT", "70000", "AKKA_PORT")]
+    [InlineData("LOG_SOURCES", "/tmp/[ab].log", "LOG_SOURCES")]
+    [InlineData("LOG_SOURCES", "/var/log/**/x.log", "LOG_SOURCES")]
+    [InlineData("LOG_SOURCES", " , ", "LOG_SOURCES")]
+    [InlineData("AKKA_SEEDS", "justahost", "AKKA_SEEDS")]
+    [InlineData("DATABASE_PROVIDER", "oracle", "DATABASE_PROVIDER")]
+    [InlineData("DATABASE_PROVIDER", "postgresql", "DATABASE_CONNECTION")]
+    [InlineData("HERMES_URL", "not a url", "HERMES_URL")]
+    public void Invalid_values_stop_start_up_with_one_line_naming_the_variable(string variable, string value, string named)
+    {
+        var error = Assert.Throws<ConfigurationException>(() => Load(new() { [variable] = value }));
+
+        Assert.StartsWith(named, error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Fact]
+    public void Globs_expand_wildcards_in_any_segment()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "globs-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(Path.Combine(root, "a", "logs"));
+        Directory.CreateDirectory(Path.Combine(root, "b", "logs"));
+        File.WriteAllText(Path.Combine(root, "a", "logs", "x.log"), "");
+        File.WriteAllText(Path.Combine(root, "b", "logs", "y.log"), "");
+        File.WriteAllText(Path.Combine(root, "b", "logs", "y.txt"), "");
+
+        var found = Globs.Expand(Path.Combine(root, "*", "logs", "*.log"), "/").Order().ToList();
+
+        Assert.Equal([Path.Combine(root, "a", "logs", "x.log"), Path.Combine(root, "b", "logs", "y.log")], found);
+        Assert.Empty(Globs.Expand(Path.Combine(root, "missing", "*.log"), "/"));
+        Directory.Delete(root, true);
+    }
+}

@@ -1,0 +1,132 @@
+using Akka.Actor;
+using LogAggregator.Configuration;
+using LogAggregator.Ingestion;
+using LogAggregator.Model;
+using LogAggregator.Storage;
+using LogAggregator.Tests.Storage;
+
+namespace LogAggregator.Tests.Ingestion;
+
+public sealed class FileTailerSpecs : ActorSpec
+{
+    private static readonly IngestionSettings Settings = new(
+        BatchSize: 100, MaxInFlight: 4, ReadChunk: 64 * 1024, PollInterval: TimeSpan.FromMilliseconds(100), IdleFlush: TimeSpan.FromSeconds(1));
+
+    private readonly IActorRef _agentStores;
+    private readonly string _path;
+
+    public FileTailerSpecs()
+    {
+        _agentStores = Sys.ActorOf(Props.Create(() => new LocalAgentStores(Store)), "agent-stores");
+        _path = Path.Combine(Root, "cerberus.log");
+    }
+
+    private IActorRef StartTailer(string name = "tailer") =>
+        Sys.ActorOf(FileTailer.Props(_path, "node-a", Settings, Store, _agentStores), name);
+
+    private Task StoredAsync(params string[] messages) =>
+        AwaitAssertAsync(async () => Assert.Equal(messages, await StoredMessagesAsync()), TimeSpan.FromSeconds(10));
+
+    [Fact]
+    public async Task Partial_line_is_stored_only_once_its_newline_arrives()
+    {
+        await File.WriteAllTextAsync(_path, "INFO - one\nINFO - tw");
+        StartTailer();
+        await StoredAsync("one");
+
+        await Task.Delay(300);
+        Assert.Equal(["one"], await StoredMessagesAsync());
+        await File.AppendAllTextAsync(_path, "o\n");
+
+        await StoredAsync("one", "two");
+    }
+
+    [Fact]
+    public async Task Idle_half_written_line_is_stored_after_the_idle_flush()
+    {
+        await File.WriteAllTextAsync(_path, "ERROR - no newline ever");
+        StartTailer();
+
+        await StoredAsync("no newline ever");
+    }
+
+    [Fact]
+    public async Task Truncated_file_is_read_again_from_the_start()
+    {
+        await File.WriteAllTextAsync(_path, "INFO - old 1\nINFO - old 2\nINFO - old 3\n");
+        StartTailer();
+        await StoredAsync("old 1", "old 2", "old 3");
+
+        await File.WriteAllTextAsync(_path, "INFO - new 1\n");
+
+        await StoredAsync("old 1", "old 2", "old 3", "new 1");
+    }
+
+    [Fact]
+    public async Task Rotation_finishes_the_old_file_before_reading_the_new_one()
+    {
+        await File.WriteAllTextAsync(_path, "INFO - before rotation\n");
+        var tailer = StartTailer();
+        await StoredAsync("before rotation");
+
+        // The writer keeps writing to the renamed file for a moment, as real loggers do.
+        File.Move(_path, _path + ".1");
+        await File.AppendAllTextAsync(_path + ".1", "INFO - late line in old file\n");
+        await File.WriteAllTextAsync(_path, "INFO - first line of new file\n");
+
+        await StoredAsync("before rotation", "late line in old file", "first line of new file");
+        Watch(tailer);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+    }
+
+    [Fact]
+    public async Task Vanished_file_stops_its_tailer()
+    {
+        await File.WriteAllTextAsync(_path, "INFO - here\n");
+        var tailer = StartTailer();
+        await StoredAsync("here");
+        Watch(tailer);
+
+        File.Delete(_path);
+
+        ExpectTerminated(tailer, TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task Restarted_tailer_resumes_at_its_checkpoint_without_duplicates()
+    {
+        await File.WriteAllTextAsync(_path, "INFO - a\nINFO - b\n");
+        var tailer = StartTailer("first");
+        await StoredAsync("a", "b");
+        Watch(tailer);
+        Sys.Stop(tailer);
+        ExpectTerminated(tailer);
+
+        await File.AppendAllTextAsync(_path, "INFO - c\n");
+        StartTailer("second");
+
+        await StoredAsync("a", "b", "c");
+        await Task.Delay(500);
+        Assert.Equal(["a", "b", "c"], await StoredMessagesAsync());
+    }
+
+    [Fact]
+    public async Task Lines_committed_before_a_crash_lost_the_checkpoint_are_not_stored_twice()
+    {
+        // The store committed the first two lines with their mark, then the process died before the
+        // tailer persisted its checkpoint: a new tailer starts from offset 0 and must skip them.
+        var content = "INFO - a\nINFO - b\nINFO - c\n";
+        await File.WriteAllTextAsync(_path, content);
+        var identity = FileIdentity.Of(_path)!;
+        var entries = new[] { "a", "b" }
+            .Select(m => new LogEntry(DateTime.UtcNow, Level.Info, "CERBERUS", m, _path, LogEntry.EmptyMetadata))
+            .ToList();
+        await Store.AppendAsync(entries, [new SourceMark($"node-a|{_path}", "CERBERUS", identity + "#0", "INFO - a\nINFO - b\n".Length)]);
+
+        StartTailer();
+
+        await StoredAsync("a", "b", "c");
+        await Task.Delay(500);
+        Assert.Equal(["a", "b", "c"], await StoredMessagesAsync());
+    }
+}

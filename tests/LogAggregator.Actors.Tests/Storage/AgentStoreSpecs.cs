@@ -1,0 +1,70 @@
+using Akka.Actor;
+using LogAggregator.Model;
+using LogAggregator.Storage;
+using static LogAggregator.Storage.AgentStoreProtocol;
+
+namespace LogAggregator.Tests.Storage;
+
+public sealed class AgentStoreSpecs : ActorSpec
+{
+    private static LogEntry Entry(string agent, string message, Level level = Level.Info) =>
+        new(DateTime.UtcNow, level, agent, message, "api", LogEntry.EmptyMetadata);
+
+    [Fact]
+    public async Task Acknowledges_only_after_the_entries_are_committed()
+    {
+        using var commitMayProceed = new ManualResetEventSlim(false);
+        Store.BeforeCommit = () => commitMayProceed.Wait(TimeSpan.FromSeconds(20));
+        var store = Sys.ActorOf(Props.Create(() => new AgentStore("HERMES", Store)));
+
+        store.Tell(new StoreEntries("HERMES", [Entry("Hermes", "queued"), Entry("HERMES", "also queued")], null, 7));
+
+        ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+        Assert.Empty(await StoredMessagesAsync());
+
+        commitMayProceed.Set();
+        var result = ExpectMsg<StoreEntriesResult>(TimeSpan.FromSeconds(10));
+        Assert.True(result.Succeeded);
+        Assert.Equal(7, result.BatchId);
+        Assert.Equal(2, result.Count);
+        Assert.Equal(["queued", "also queued"], await StoredMessagesAsync());
+    }
+
+    [Fact]
+    public async Task A_failed_commit_is_answered_with_the_error_and_stores_nothing()
+    {
+        Store.BeforeCommit = () => throw new IOException("disk full");
+        var store = Sys.ActorOf(Props.Create(() => new AgentStore("ATLAS", Store)));
+
+        store.Tell(new StoreEntries("ATLAS", [Entry("ATLAS", "lost?")], null, 3));
+
+        var result = ExpectMsg<StoreEntriesResult>(TimeSpan.FromSeconds(10));
+        Assert.False(result.Succeeded);
+        Assert.Contains("disk full", result.Error);
+        Store.BeforeCommit = null;
+        Assert.Empty(await StoredMessagesAsync());
+    }
+
+    [Fact]
+    public void Entries_of_another_agent_are_refused()
+    {
+        var store = Sys.ActorOf(Props.Create(() => new AgentStore("ATLAS", Store)));
+
+        store.Tell(new StoreEntries("ATLAS", [Entry("HERMES", "misrouted")], null, 1));
+
+        var result = ExpectMsg<StoreEntriesResult>();
+        Assert.False(result.Succeeded);
+        Assert.Contains("HERMES", result.Error);
+    }
+
+    [Fact]
+    public void Extractor_routes_by_agent_key_to_a_stable_shard()
+    {
+        var extractor = new AgentStoreMessageExtractor();
+        var message = new StoreEntries("CERBERUS", [], null, 1);
+
+        Assert.Equal("CERBERUS", extractor.EntityId(message));
+        Assert.Equal(extractor.ShardId(message), extractor.ShardId(new StoreEntries("CERBERUS", [], null, 2)));
+        Assert.InRange(int.Parse(extractor.ShardId(message)!), 0, AgentStoreMessageExtractor.ShardCount - 1);
+    }
+}

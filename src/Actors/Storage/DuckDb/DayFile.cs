@@ -142,7 +142,8 @@ internal sealed class DayFile
         try
         {
             using var command = connection.CreateCommand();
-            command.CommandText = $"SET memory_limit = '{_options.MemoryLimit}'; SET threads = {_options.Threads};";
+            command.CommandText = $"SET memory_limit = '{_options.MemoryLimit}'; SET threads = {_options.Threads}; "
+                + $"SET checkpoint_threshold = '{_options.CheckpointThreshold}';";
             command.ExecuteNonQuery();
             return connection;
         }

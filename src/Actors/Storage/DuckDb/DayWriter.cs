@@ -197,19 +197,27 @@ internal sealed class DayWriter
             return;
         }
 
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            INSERT INTO source_marks VALUES ($source, $agent, $file, $offset)
-            ON CONFLICT (source_key, agent_key) DO UPDATE SET file_identity = excluded.file_identity, end_offset = excluded.end_offset
-            """;
+        // UPDATE, then INSERT when nothing was there: measured several times cheaper than ON CONFLICT here.
+        using var update = connection.CreateCommand();
+        update.CommandText = "UPDATE source_marks SET file_identity = $file, end_offset = $offset WHERE source_key = $source AND agent_key = $agent";
+        using var insert = connection.CreateCommand();
+        insert.CommandText = "INSERT INTO source_marks VALUES ($source, $agent, $file, $offset)";
         foreach (var mark in latest.Values)
+        {
+            if (Run(update, mark) == 0)
+            {
+                Run(insert, mark);
+            }
+        }
+
+        static int Run(DuckDBCommand command, SourceMark mark)
         {
             command.Parameters.Clear();
             command.Parameters.Add(new DuckDBParameter("source", mark.SourceKey));
             command.Parameters.Add(new DuckDBParameter("agent", mark.AgentKey));
             command.Parameters.Add(new DuckDBParameter("file", mark.FileIdentity));
             command.Parameters.Add(new DuckDBParameter("offset", mark.EndOffset));
-            command.ExecuteNonQuery();
+            return command.ExecuteNonQuery();
         }
     }
 }
@@ -220,3 +228,4 @@ internal sealed record PendingAppend(
     public TaskCompletionSource<IReadOnlyList<string>> Completion { get; } =
         new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
+

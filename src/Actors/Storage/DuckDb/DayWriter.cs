@@ -1,0 +1,231 @@
+using System.Threading.Channels;
+using DuckDB.NET.Data;
+using LogAggregator.Model;
+
+namespace LogAggregator.Storage.DuckDb;
+
+/// <summary>
+/// The only writer of one day file. Callers enqueue; a dedicated thread takes everything pending, appends it
+/// in one transaction with the source marks, commits, and only then answers every caller (group commit).
+/// A failed commit is rolled back whole and fails just that batch's callers; the thread carries on.
+/// </summary>
+internal sealed class DayWriter
+{
+    /// <summary>Bounds one transaction's memory when callers outrun the disk.</summary>
+    private const int MaxRowsPerCommit = 200_000;
+
+    private readonly Channel<PendingAppend> _queue =
+        Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly DayFile _file;
+    private readonly Func<Action?> _beforeCommit;
+    private PendingAppend? _carried;
+
+    public DayWriter(DayFile file, Func<Action?> beforeCommit)
+    {
+        _file = file;
+        _beforeCommit = beforeCommit;
+        var thread = new Thread(Run) { IsBackground = true, Name = "duckdb-writer-" + file.Name };
+        thread.Start();
+    }
+
+    /// <summary>Completes once the queue is drained and the thread has exited.</summary>
+    public Task Stopped => _stopped.Task;
+
+    /// <summary>False once the writer is stopping: the caller picks the current day's writer again.</summary>
+    public bool TryEnqueue(PendingAppend append) => _queue.Writer.TryWrite(append);
+
+    /// <summary>Accepts nothing more; what is queued is still committed.</summary>
+    public void Stop() => _queue.Writer.TryComplete();
+
+    private void Run()
+    {
+        var batch = new List<PendingAppend>();
+        try
+        {
+            while (_carried is not null || _queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+            {
+                Take(batch);
+                if (batch.Count > 0)
+                {
+                    Commit(batch);
+                }
+
+                batch.Clear();
+            }
+
+            _stopped.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            _stopped.TrySetException(e);
+        }
+    }
+
+    private void Take(List<PendingAppend> batch)
+    {
+        var rows = 0;
+        if (_carried is { } carried)
+        {
+            _carried = null;
+            batch.Add(carried);
+            rows += carried.Entries.Count;
+        }
+
+        while (rows < MaxRowsPerCommit && _queue.Reader.TryRead(out var append))
+        {
+            if (append.CancellationToken.IsCancellationRequested)
+            {
+                append.Completion.TrySetCanceled(append.CancellationToken);
+                continue;
+            }
+
+            if (rows > 0 && rows + append.Entries.Count > MaxRowsPerCommit)
+            {
+                _carried = append;
+                break;
+            }
+
+            batch.Add(append);
+            rows += append.Entries.Count;
+        }
+    }
+
+    private void Commit(List<PendingAppend> batch)
+    {
+        var connection = _file.WriterConnection;
+        var firstSeq = _file.NextSeq;
+        var ids = new string[batch.Count][];
+        try
+        {
+            // Plain statements rather than DuckDBTransaction: after a failed COMMIT DuckDB has already rolled
+            // back, and the wrapper would then refuse every later BeginTransaction on this connection.
+            Execute(connection, "BEGIN TRANSACTION");
+            AppendRows(connection, batch, ids);
+            UpsertMarks(connection, batch);
+            _beforeCommit()?.Invoke();
+            Execute(connection, "COMMIT");
+        }
+        catch (Exception e)
+        {
+            TryRollback(connection);
+            _file.NextSeq = firstSeq;
+            foreach (var append in batch)
+            {
+                append.Completion.TrySetException(e);
+            }
+
+            return;
+        }
+
+        foreach (var append in batch)
+        {
+            _file.Counters.Add(append.Entries);
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            batch[i].Completion.TrySetResult(ids[i]);
+        }
+    }
+
+    private static void Execute(DuckDBConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static void TryRollback(DuckDBConnection connection)
+    {
+        try
+        {
+            Execute(connection, "ROLLBACK");
+        }
+        catch (DuckDBException)
+        {
+            // No transaction left to roll back: the failed COMMIT already did it.
+        }
+    }
+
+    private void AppendRows(DuckDBConnection connection, List<PendingAppend> batch, string[][] ids)
+    {
+        var seq = _file.NextSeq;
+        var prefix = _file.IdPrefix;
+        using (var appender = connection.CreateAppender("logs"))
+        {
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var entries = batch[i].Entries;
+                var given = ids[i] = new string[entries.Count];
+                for (var j = 0; j < entries.Count; j++)
+                {
+                    var e = entries[j];
+                    appender.CreateRow()
+                        .AppendValue(seq)
+                        .AppendValue(LogRows.ToUtc(e.Timestamp))
+                        .AppendValue((byte)e.Level)
+                        .AppendValue(e.Agent)
+                        .AppendValue(e.AgentKey)
+                        .AppendValue(e.Message)
+                        .AppendValue(e.Source)
+                        .AppendValue(e.Metadata)
+                        .EndRow();
+                    given[j] = LogIds.Format(prefix, seq);
+                    seq++;
+                }
+            }
+        }
+
+        _file.NextSeq = seq;
+    }
+
+    private static void UpsertMarks(DuckDBConnection connection, List<PendingAppend> batch)
+    {
+        // One row per key per transaction: the later mark in the batch is the one that holds.
+        var latest = new Dictionary<(string, string), SourceMark>();
+        foreach (var append in batch)
+        {
+            foreach (var mark in append.Marks)
+            {
+                latest[(mark.SourceKey, mark.AgentKey)] = mark;
+            }
+        }
+
+        if (latest.Count == 0)
+        {
+            return;
+        }
+
+        // UPDATE, then INSERT when nothing was there: measured several times cheaper than ON CONFLICT here.
+        using var update = connection.CreateCommand();
+        update.CommandText = "UPDATE source_marks SET file_identity = $file, end_offset = $offset WHERE source_key = $source AND agent_key = $agent";
+        using var insert = connection.CreateCommand();
+        insert.CommandText = "INSERT INTO source_marks VALUES ($source, $agent, $file, $offset)";
+        foreach (var mark in latest.Values)
+        {
+            if (Run(update, mark) == 0)
+            {
+                Run(insert, mark);
+            }
+        }
+
+        static int Run(DuckDBCommand command, SourceMark mark)
+        {
+            command.Parameters.Clear();
+            command.Parameters.Add(new DuckDBParameter("source", mark.SourceKey));
+            command.Parameters.Add(new DuckDBParameter("agent", mark.AgentKey));
+            command.Parameters.Add(new DuckDBParameter("file", mark.FileIdentity));
+            command.Parameters.Add(new DuckDBParameter("offset", mark.EndOffset));
+            return command.ExecuteNonQuery();
+        }
+    }
+}
+
+internal sealed record PendingAppend(
+    IReadOnlyList<LogEntry> Entries, IReadOnlyList<SourceMark> Marks, CancellationToken CancellationToken)
+{
+    public TaskCompletionSource<IReadOnlyList<string>> Completion { get; } =
+        new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
+

@@ -1,0 +1,236 @@
+using DuckDB.NET.Data;
+using LogAggregator.Model;
+
+namespace LogAggregator.Storage.DuckDb;
+
+/// <summary>
+/// The embedded log store: one DuckDB file per UTC day of arrival, so retention deletes whole files and
+/// time-range queries skip files whose entries cannot match. Today's file has the only writer
+/// (<see cref="DayWriter"/>); older files are read-only. A file that cannot be opened at start is skipped and
+/// reported in <see cref="SkippedFiles"/>, so one damaged day does not take the server down.
+/// </summary>
+public sealed class DuckDbLogStore : ILogStore
+{
+    private readonly DuckDbLogStoreOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly string _directory;
+    private readonly object _gate = new();
+    private readonly SortedDictionary<DateOnly, DayFile> _files = new();
+    private readonly List<string> _skipped = [];
+    private (DayFile File, DayWriter Writer)? _current;
+    private bool _disposed;
+
+    public DuckDbLogStore(DuckDbLogStoreOptions options, TimeProvider? clock = null)
+    {
+        options.Validate();
+        _options = options;
+        _clock = clock ?? TimeProvider.System;
+        _directory = options.LogsDirectory;
+        Directory.CreateDirectory(_directory);
+        foreach (var path in Directory.EnumerateFiles(_directory, "*.duckdb"))
+        {
+            if (!DayFile.TryParseName(Path.GetFileName(path), out var day))
+            {
+                continue;
+            }
+
+            try
+            {
+                _files[day] = DayFile.Open(_directory, day, options);
+            }
+            catch (Exception e) when (e is DuckDBException or IOException)
+            {
+                _skipped.Add($"{Path.GetFileName(path)}: {e.Message}");
+            }
+        }
+    }
+
+    /// <summary>Day files found at start that could not be opened, each with the reason.</summary>
+    public IReadOnlyList<string> SkippedFiles => _skipped;
+
+    /// <summary>Runs inside the writer's transaction just before COMMIT; lets tests make a commit fail.</summary>
+    internal Action? BeforeCommit { get; set; }
+
+    /// <summary>Told the name of every day file a search scans; lets tests see a search stop early.</summary>
+    internal Action<string>? FileSearched { get; set; }
+
+    public async Task<IReadOnlyList<string>> AppendAsync(
+        IReadOnlyList<LogEntry> entries, IReadOnlyList<SourceMark> marks, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (entries.Count == 0 && marks.Count == 0)
+        {
+            return [];
+        }
+
+        var append = new PendingAppend(entries, marks, cancellationToken);
+        while (!CurrentWriter().TryEnqueue(append))
+        {
+            // The writer stopped between lookup and enqueue: the day just rolled over. Try the new day's.
+        }
+
+        return await append.Completion.Task.ConfigureAwait(false);
+    }
+
+    public Task<IReadOnlyList<SourceMark>> GetMarksAsync(string sourceKey, CancellationToken cancellationToken = default) =>
+        Task.Run<IReadOnlyList<SourceMark>>(() =>
+        {
+            var found = new Dictionary<string, SourceMark>();
+            foreach (var file in Snapshot().Reverse())
+            {
+                using var lease = file.TryLease();
+                if (lease is null)
+                {
+                    continue;
+                }
+
+                using var command = lease.Connection.CreateCommand();
+                command.CommandText = "SELECT agent_key, file_identity, end_offset FROM source_marks WHERE source_key = $source";
+                command.Parameters.Add(new DuckDBParameter("source", sourceKey));
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    found.TryAdd(reader.GetString(0), new SourceMark(sourceKey, reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
+                }
+            }
+
+            return found.Values.OrderBy(m => m.AgentKey, StringComparer.Ordinal).ToList();
+        }, cancellationToken);
+
+    public Task<LogPage> QueryAsync(LogFilter filter, Paging paging, CancellationToken cancellationToken = default) =>
+        Task.Run(() => LogQuery.Run(Candidates(filter), filter, paging, cancellationToken), cancellationToken);
+
+    public Task<IReadOnlyList<StoredEntry>> SearchAsync(
+        SearchPattern pattern, LogFilter filter, Paging paging, CancellationToken cancellationToken = default) =>
+        Task.Run(() => LogQuery.Search(Candidates(filter).Reverse(), pattern, filter, paging, FileSearched, cancellationToken), cancellationToken);
+
+    public Task<StoredEntry?> GetAsync(string id, CancellationToken cancellationToken = default)
+    {
+        if (!LogIds.TryParse(id, out var day, out var seq))
+        {
+            return Task.FromResult<StoredEntry?>(null);
+        }
+
+        DayFile? file;
+        lock (_gate)
+        {
+            _files.TryGetValue(day, out file);
+        }
+
+        return file is null
+            ? Task.FromResult<StoredEntry?>(null)
+            : Task.Run(() => LogQuery.Get(file, seq, cancellationToken), cancellationToken);
+    }
+
+    public Task<IReadOnlyList<string>> GetAgentsAsync(CancellationToken cancellationToken = default)
+    {
+        var byAgent = Tally().ByAgent;
+        IReadOnlyList<string> agents = byAgent.Where(a => a.Value > 0).Select(a => a.Key).Order(StringComparer.Ordinal).ToList();
+        return Task.FromResult(agents);
+    }
+
+    public Task<StoreStats> GetStatsAsync(CancellationToken cancellationToken = default)
+    {
+        var (byLevel, byAgent) = Tally();
+        var files = Snapshot().Select(f => new DayFileStats(f.Name, f.SizeBytes, f.Counters.Total)).ToList();
+        return Task.FromResult(new StoreStats(files.Sum(f => f.Count), byLevel, byAgent, files));
+    }
+
+    public async Task<IReadOnlyList<string>> DeleteDaysBeforeAsync(DateOnly oldestKept, CancellationToken cancellationToken = default)
+    {
+        List<DayFile> doomed;
+        lock (_gate)
+        {
+            var writing = _current?.File.Day;
+            doomed = _files.Values.Where(f => f.Day < oldestKept && f.Day != writing).ToList();
+            foreach (var file in doomed)
+            {
+                _files.Remove(file.Day);
+            }
+        }
+
+        return await Task.Run<IReadOnlyList<string>>(() =>
+        {
+            foreach (var file in doomed)
+            {
+                file.Close();
+                File.Delete(file.Path);
+                File.Delete(file.Path + ".wal");
+            }
+
+            return doomed.Select(f => f.Name).ToList();
+        }, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+        }
+
+        // Closing a file drains its writer first, so every accepted append is committed.
+        await Task.Run(() =>
+        {
+            foreach (var file in Snapshot())
+            {
+                file.Close();
+            }
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>Today's writer; crossing midnight UTC opens the new day's file and stops yesterday's writer.</summary>
+    private DayWriter CurrentWriter()
+    {
+        var today = DateOnly.FromDateTime(_clock.GetUtcNow().UtcDateTime);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_current is { } current && current.File.Day == today)
+            {
+                return current.Writer;
+            }
+
+            if (!_files.TryGetValue(today, out var file))
+            {
+                file = DayFile.Open(_directory, today, _options);
+                _files[today] = file;
+            }
+
+            _current?.Writer.Stop();
+            var writer = new DayWriter(file, () => BeforeCommit);
+            file.Writer = writer;
+            _current = (file, writer);
+            return writer;
+        }
+    }
+
+    /// <summary>Files that may hold entries matching the filter, oldest day first.</summary>
+    private DayFile[] Candidates(LogFilter filter) =>
+        Snapshot().Where(f => f.Counters.Overlaps(filter.From, filter.To)).ToArray();
+
+    private DayFile[] Snapshot()
+    {
+        lock (_gate)
+        {
+            return _files.Values.ToArray();
+        }
+    }
+
+    private (Dictionary<Level, long> ByLevel, Dictionary<string, long> ByAgent) Tally()
+    {
+        var byLevel = Levels.All.ToDictionary(l => l, _ => 0L);
+        var byAgent = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var file in Snapshot())
+        {
+            file.Counters.AddTo(byLevel, byAgent);
+        }
+
+        return (byLevel, byAgent);
+    }
+}

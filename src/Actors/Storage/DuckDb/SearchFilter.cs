@@ -1,0 +1,119 @@
+using System.Text;
+using DuckDB.NET.Data;
+
+namespace LogAggregator.Storage.DuckDb;
+
+/// <summary>
+/// The match clause of a search. A literal becomes a case-insensitive substring test, which needs no regex
+/// at all; a regex with a run of plain text every match must contain gets that substring test in front, so
+/// RE2 only sees the rows that can match.
+/// </summary>
+internal static class SearchFilter
+{
+    private const int MinPrefilterLength = 3;
+
+    public static string Clause(SearchPattern pattern, bool forceLiteral, DuckDBCommand command)
+    {
+        if (forceLiteral || pattern.IsLiteral || PlainText(pattern.Text))
+        {
+            if (IsAscii(pattern.Text))
+            {
+                command.Parameters.Add(new DuckDBParameter("lit", pattern.Text.ToLowerInvariant()));
+                return "(contains(lower(message), $lit) OR contains(lower(metadata), $lit))";
+            }
+
+            // Outside ASCII, DuckDB's lower() and RE2's case folding may disagree; let RE2 decide.
+            command.Parameters.Add(new DuckDBParameter("re", "(?i)" + SearchPattern.EscapeLiteral(pattern.Text)));
+            return "(regexp_matches(message, $re) OR regexp_matches(metadata, $re))";
+        }
+
+        command.Parameters.Add(new DuckDBParameter("re", pattern.Re2));
+        if (RequiredLiteral(pattern.Text) is { } literal)
+        {
+            command.Parameters.Add(new DuckDBParameter("lit", literal.ToLowerInvariant()));
+            return "((contains(lower(message), $lit) AND regexp_matches(message, $re))"
+                + " OR (contains(lower(metadata), $lit) AND regexp_matches(metadata, $re)))";
+        }
+
+        return "(regexp_matches(message, $re) OR regexp_matches(metadata, $re))";
+    }
+
+    /// <summary>
+    /// The longest ASCII run that any match must contain, or null when unsure. Alternation and groups give
+    /// up (a group may be optional); a quantifier that allows zero drops the character before it.
+    /// </summary>
+    public static string? RequiredLiteral(string regex)
+    {
+        if (regex.Contains('|') || regex.Contains('('))
+        {
+            return null;
+        }
+
+        var best = "";
+        var run = new StringBuilder();
+        for (var i = 0; i < regex.Length; i++)
+        {
+            var c = regex[i];
+            if (c == '\\' && i + 1 < regex.Length && regex[i + 1] < 128 && !char.IsLetterOrDigit(regex[i + 1]))
+            {
+                run.Append(regex[++i]);
+                continue;
+            }
+
+            if (c is '*' or '?' or '{')
+            {
+                if (run.Length > 0)
+                {
+                    run.Length--;
+                }
+
+                Flush();
+                i = c == '{' ? SkipPast(regex, i, '}') : i;
+                continue;
+            }
+
+            if (c == '+' || c >= 128 || !char.IsLetterOrDigit(c) && c is not (' ' or '-' or '_' or '/' or ':' or '@' or '=' or ',' or ';' or '\'' or '"' or '#' or '%' or '&' or '!' or '<' or '>'))
+            {
+                Flush();
+                i = c == '[' ? SkipPast(regex, i, ']') : c == '\\' ? i + 1 : i;
+                continue;
+            }
+
+            run.Append(c);
+        }
+
+        Flush();
+        return best.Length >= MinPrefilterLength ? best : null;
+
+        void Flush()
+        {
+            if (run.Length > best.Length)
+            {
+                best = run.ToString();
+            }
+
+            run.Clear();
+        }
+    }
+
+    private static bool PlainText(string text)
+    {
+        foreach (var c in text)
+        {
+            if (c is '\\' or '.' or '^' or '$' or '|' or '?' or '*' or '+' or '(' or ')' or '[' or ']' or '{' or '}')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsAscii(string text) => Ascii.IsValid(text);
+
+    private static int SkipPast(string text, int from, char close)
+    {
+        var end = text.IndexOf(close, from + 1);
+        return end < 0 ? text.Length : end;
+    }
+}

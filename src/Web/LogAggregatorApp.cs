@@ -23,7 +23,13 @@ public static class LogAggregatorApp
 
         Directory.CreateDirectory(settings.AggregatedDir);
 
-        var builder = WebApplication.CreateBuilder(rest);
+        // Content and web roots sit beside the binaries, so the server finds hocon/ and wwwroot/ from any working directory.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = rest,
+            ContentRootPath = AppContext.BaseDirectory,
+            WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
+        });
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
         {
             builder.WebHost.UseUrls(DefaultUrl);
@@ -39,7 +45,9 @@ public static class LogAggregatorApp
         builder.Services.AddLogAggregatorActors(hocon, settings);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ProblemHandling>();
-        builder.Services.AddControllers().AddJsonOptions(o => EntryJson.Configure(o.JsonSerializerOptions));
+        builder.Services.AddControllers()
+            .AddApplicationPart(typeof(LogAggregatorApp).Assembly)
+            .AddJsonOptions(o => EntryJson.Configure(o.JsonSerializerOptions));
         builder.Services.ConfigureHttpJsonOptions(o => EntryJson.Configure(o.SerializerOptions));
 
         var app = builder.Build();

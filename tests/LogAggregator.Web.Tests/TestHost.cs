@@ -1,4 +1,6 @@
 using System.Net.Http.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
 using LogAggregator.Web;
 using Microsoft.AspNetCore.Hosting.Server;

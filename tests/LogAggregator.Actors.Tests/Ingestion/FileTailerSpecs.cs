@@ -21,8 +21,8 @@ public sealed class FileTailerSpecs : ActorSpec
         _path = Path.Combine(Root, "cerberus.log");
     }
 
-    private IActorRef StartTailer(string name = "tailer") =>
-        Sys.ActorOf(FileTailer.Props(_path, "node-a", Settings, Store, _agentStores), name);
+    private IActorRef StartTailer(string name = "tailer", IngestionSettings? settings = null) =>
+        Sys.ActorOf(FileTailer.Props(_path, "node-a", settings ?? Settings, Store, _agentStores), name);
 
     private Task StoredAsync(params string[] messages) =>
         AwaitAssertAsync(async () => Assert.Equal(messages, await StoredMessagesAsync()), TimeSpan.FromSeconds(10));
@@ -31,7 +31,7 @@ public sealed class FileTailerSpecs : ActorSpec
     public async Task Partial_line_is_stored_only_once_its_newline_arrives()
     {
         await File.WriteAllTextAsync(_path, "INFO - one\nINFO - tw");
-        StartTailer();
+        StartTailer(settings: Settings with { IdleFlush = TimeSpan.FromMinutes(1) });
         await StoredAsync("one");
 
         await Task.Delay(300);

@@ -24,6 +24,7 @@ public sealed class FileTailingTests : IAsyncLifetime
             "FATAL: simple line",
             "just some plain text",
             "",
+            "2024-01-15 10:33:00 - ERROR - ATLAS - job failed",
             "Traceback (most recent call last):",
             "  File \"app.py\", line 3, in <module>",
             "    main()",
@@ -32,6 +33,8 @@ public sealed class FileTailingTests : IAsyncLifetime
 
         var entries = await ServerProcess.EventuallyAsync(
             () => _server.AllEntriesAsync(), e => e.Count >= 8, TimeSpan.FromSeconds(20));
+        await Task.Delay(500);
+        entries = await _server.AllEntriesAsync();
 
         var byMessage = entries.ToDictionary(e => e.GetProperty("message").GetString()!);
         Assert.Equal(8, entries.Count);
@@ -42,10 +45,11 @@ public sealed class FileTailingTests : IAsyncLifetime
         AssertEntry(byMessage["bracketed line"], "DEBUG", "my_agent-2", null);
         AssertEntry(byMessage["simple line"], "FATAL", "MY_AGENT", null);
         AssertEntry(byMessage["just some plain text"], "INFO", "MY_AGENT", null);
-        var traceback = entries.Single(e => e.GetProperty("message").GetString()!.StartsWith("Traceback"));
+        var traceback = entries.Single(e => e.GetProperty("message").GetString()!.StartsWith("job failed"));
         Assert.Equal(
-            "Traceback (most recent call last):\n  File \"app.py\", line 3, in <module>\n    main()\nValueError: bad value",
+            "job failed\nTraceback (most recent call last):\n  File \"app.py\", line 3, in <module>\n    main()\nValueError: bad value",
             traceback.GetProperty("message").GetString());
+        AssertEntry(traceback, "ERROR", "ATLAS", "2024-01-15T10:33:00Z");
         AssertEntry(byMessage["after the traceback"], "INFO", "MY_AGENT", null);
         Assert.All(entries, e => Assert.Equal(path, e.GetProperty("source").GetString()));
     }

@@ -162,7 +162,8 @@ public static class LogAggregatorConfig
                 MaxInFlight: Positive(root, "ingestion.max-in-flight", "log-aggregator.ingestion.max-in-flight"),
                 ReadChunk: (int)Math.Min(int.MaxValue, Size(root, "ingestion.read-chunk")),
                 PollInterval: PositiveDuration(root, "ingestion.poll-interval", "log-aggregator.ingestion.poll-interval"),
-                IdleFlush: PositiveDuration(root, "ingestion.idle-flush", "log-aggregator.ingestion.idle-flush")),
+                IdleFlush: PositiveDuration(root, "ingestion.idle-flush", "log-aggregator.ingestion.idle-flush"),
+                MultiLineWait: PositiveDuration(root, "ingestion.multi-line-wait", "log-aggregator.ingestion.multi-line-wait")),
             DuckDb = new DuckDbSettings(
                 MemoryLimit: root.GetString("storage.duckdb.memory-limit", "1GB"),
                 Threads: Positive(root, "storage.duckdb.threads", "log-aggregator.storage.duckdb.threads")),

@@ -35,6 +35,7 @@ public sealed record IngestionSettings(
     int MaxInFlight,
     int ReadChunk,
     TimeSpan PollInterval,
-    TimeSpan IdleFlush);
+    TimeSpan IdleFlush,
+    TimeSpan MultiLineWait);
 
 public sealed record DuckDbSettings(string MemoryLimit, int Threads);

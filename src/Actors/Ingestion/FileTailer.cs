@@ -179,9 +179,16 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         }
 
         ReadAvailable();
-        if (DateTime.UtcNow - _lastDataAt >= _settings.IdleFlush && (_reader.HasPartialLine || _assembler.PendingStartOffset is not null))
+        var idle = DateTime.UtcNow - _lastDataAt;
+        if (idle >= _settings.IdleFlush && _reader.HasPartialLine)
         {
             FlushIdle();
+        }
+        else if (idle >= _settings.MultiLineWait && _assembler.PendingStartOffset is not null)
+        {
+            // Loggers write a record and its stack trace in one go: a short pause means the entry is complete.
+            FlushAssembler();
+            DispatchPending();
         }
 
         CheckAckDeadline();

@@ -10,7 +10,8 @@ namespace LogAggregator.Tests.Ingestion;
 public sealed class FileTailerSpecs : ActorSpec
 {
     private static readonly IngestionSettings Settings = new(
-        BatchSize: 100, MaxInFlight: 4, ReadChunk: 64 * 1024, PollInterval: TimeSpan.FromMilliseconds(100), IdleFlush: TimeSpan.FromSeconds(1));
+        BatchSize: 100, MaxInFlight: 4, ReadChunk: 64 * 1024, PollInterval: TimeSpan.FromMilliseconds(100), IdleFlush: TimeSpan.FromSeconds(1),
+        MultiLineWait: TimeSpan.FromMilliseconds(200));
 
     private readonly IActorRef _agentStores;
     private readonly string _path;

@@ -64,6 +64,7 @@ public sealed class LineReader : IDisposable
         }
 
         _end += read;
+        SkipByteOrderMark();
         SplitLines(output);
         return true;
     }
@@ -83,6 +84,15 @@ public sealed class LineReader : IDisposable
             var start = _bufferOffset + _start;
             output.Add(new FileLine(Decode(_start, _end - _start), start, _bufferOffset + _end, false));
             _start = _end;
+        }
+    }
+
+    /// <summary>Windows tools and .NET's default UTF-8 writers start a file with a BOM; it is not part of the first line.</summary>
+    private void SkipByteOrderMark()
+    {
+        if (_bufferOffset == 0 && _start == 0 && _end >= 3 && _buffer[0] == 0xEF && _buffer[1] == 0xBB && _buffer[2] == 0xBF)
+        {
+            _start = 3;
         }
     }
 

@@ -15,7 +15,11 @@ internal static class LogQuery
         var wanted = Wanted(paging);
         var rows = new List<LogRow>();
         long total = 0;
-        foreach (var file in files)
+
+        // Newest files first: once the page is full, a file whose newest entry is older than the page's last
+        // entry cannot add to it, and only its count is needed (from the counters, mostly).
+        var newestFirst = files.OrderByDescending(f => f.Counters.Range?.Max ?? DateTime.MinValue).ToArray();
+        foreach (var file in newestFirst)
         {
             using var lease = file.TryLease();
             if (lease is null)
@@ -24,19 +28,26 @@ internal static class LogQuery
             }
 
             total += CountIn(lease, filter, cancellationToken);
-            if (wanted == 0)
+            if (wanted == 0 || rows.Count >= wanted && file.Counters.Range?.Max < rows[wanted - 1].Stored.Entry.Timestamp)
             {
                 continue;
             }
 
             using var command = lease.Connection.CreateCommand();
             var where = LogRows.Where(filter, command);
-            command.CommandText = $"SELECT {LogRows.Columns} FROM logs {where} {LogRows.NewestFirst} LIMIT {wanted}";
+            // Alone, a file pages itself; otherwise each file gives its top rows and they are merged here.
+            command.CommandText = newestFirst.Length == 1
+                ? $"SELECT {LogRows.Columns} FROM logs {where} {LogRows.NewestFirst} LIMIT {paging.Limit} OFFSET {paging.Offset}"
+                : $"SELECT {LogRows.Columns} FROM logs {where} {LogRows.NewestFirst} LIMIT {wanted}";
             LogRows.ReadInto(command, file, rows, cancellationToken);
+            rows.Sort(LogRow.NewestFirst);
+            if (rows.Count > wanted)
+            {
+                rows.RemoveRange(wanted, rows.Count - wanted);
+            }
         }
 
-        rows.Sort(LogRow.NewestFirst);
-        return new LogPage(Page(rows, paging), total);
+        return new LogPage(newestFirst.Length == 1 ? rows.Select(r => r.Stored).ToList() : Page(rows, paging), total);
     }
 
     /// <summary>

@@ -1,0 +1,198 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+
+namespace LogAggregator.Benchmarks;
+
+/// <summary>
+/// The Release server as operators run it (`dotnet LogAggregator.Web.dll`), on a free loopback port, with its
+/// data and tailed files in a fresh directory, so each measurement starts from an empty store.
+/// </summary>
+public sealed class BenchServer : IAsyncDisposable
+{
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+
+    public BenchServer(string root)
+    {
+        Root = root;
+        Directory.CreateDirectory(LogDir);
+    }
+
+    public string Root { get; }
+
+    public string LogDir => Path.Combine(Root, "logs");
+
+    public HttpClient Client { get; private set; } = new();
+
+    public static string WebDll
+    {
+        get
+        {
+            // tests/LogAggregator.Benchmarks/bin/<Configuration>/net10.0 → src/Web/bin/<Configuration>/net10.0
+            var here = AppContext.BaseDirectory.TrimEnd('/');
+            var framework = Path.GetFileName(here);
+            var configuration = Path.GetFileName(Path.GetDirectoryName(here)!);
+            var repo = Path.GetFullPath(Path.Combine(here, "..", "..", "..", "..", ".."));
+            var dll = Path.Combine(repo, "src", "Web", "bin", configuration, framework, "LogAggregator.Web.dll");
+            return File.Exists(dll) ? dll : throw new FileNotFoundException("build src/Web first", dll);
+        }
+    }
+
+    public async Task StartAsync()
+    {
+        var port = FreePort();
+        var info = new ProcessStartInfo("dotnet", [WebDll, "--urls", $"http://127.0.0.1:{port}"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Root,
+        };
+        info.Environment["AGGREGATED_DIR"] = Path.Combine(Root, "data");
+        info.Environment["LOG_SOURCES"] = Path.Combine(LogDir, "*.log");
+        info.Environment["COLLECT_INTERVAL"] = "1";
+        info.Environment["AKKA_PORT"] = "0";
+        info.Environment["HERMES_URL"] = "http://127.0.0.1:9";
+        // GC knobs and the like reach the server from the benchmark's own environment (DOTNET_gcServer=1 ...).
+
+        _process = Process.Start(info)!;
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(5) };
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"the server exited with {_process.ExitCode}:\n{Output}");
+            }
+
+            try
+            {
+                if ((await Client.GetAsync("/api/stats")).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"the server was not ready within 60 s:\n{Output}");
+    }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public async Task<long> TotalLogsAsync()
+    {
+        var body = await Client.GetStringAsync("/api/stats");
+        using var document = JsonDocument.Parse(body);
+        return document.RootElement.GetProperty("total_logs").GetInt64();
+    }
+
+    /// <summary>Peak resident set of the server process so far, in MiB (VmHWM).</summary>
+    public double PeakRssMiB()
+    {
+        foreach (var line in File.ReadLines($"/proc/{_process!.Id}/status"))
+        {
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            {
+                return long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0]) / 1024.0;
+            }
+        }
+
+        return double.NaN;
+    }
+
+    /// <summary>User + system CPU the server has used, in seconds (utime and stime of /proc/pid/stat).</summary>
+    public double CpuSeconds()
+    {
+        var stat = File.ReadAllText($"/proc/{_process!.Id}/stat");
+        // The command name may hold spaces; the fields after its closing parenthesis do not.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11]) + long.Parse(fields[12])) / 100.0;
+    }
+
+    /// <summary>
+    /// The server's busiest threads by CPU seconds (name from /proc/pid/task/*/comm): shows which stage is saturated,
+    /// e.g. the DuckDB writer thread near 100% of the elapsed time means the store is the bottleneck.
+    /// </summary>
+    public IReadOnlyList<(string Thread, double CpuSeconds)> BusiestThreads(int count)
+    {
+        var threads = new Dictionary<string, double>();
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{_process!.Id}/task"))
+        {
+            try
+            {
+                var name = File.ReadAllText(Path.Combine(task, "comm")).Trim();
+                var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                // Thread pool and DuckDB workers share names: summed per name, they read as one stage.
+                threads[name] = threads.GetValueOrDefault(name) + (long.Parse(fields[11]) + long.Parse(fields[12])) / 100.0;
+            }
+            catch (IOException)
+            {
+                // The thread ended while we looked.
+            }
+        }
+
+        return threads.OrderByDescending(t => t.Value).Take(count).Select(t => (t.Key, t.Value)).ToList();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process?.Dispose();
+        Client.Dispose();
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,94 @@
+using System.Globalization;
+using LogAggregator.Benchmarks;
+
+// Not a test: `dotnet run -c Release --project tests/LogAggregator.Benchmarks -- ingest` (docs/BENCHMARKS.md).
+if (args.Length == 0 || args[0] != "ingest")
+{
+    Console.Error.WriteLine("usage: ingest [--lines N] [--files N] [--body-lines N] [--only bare,tail,http] [--no-doc]");
+    return 2;
+}
+
+var options = IngestOptions.Parse(args[1..]);
+var root = Path.Combine(Path.GetTempPath(), "logagg-bench-" + Guid.NewGuid().ToString("N")[..12]);
+var tailRoot = Path.Combine(root, "tail");
+
+Console.WriteLine($"generating {options.Lines:N0} lines in {options.Files} file(s) and parsing them (untimed) ...");
+var parseClock = System.Diagnostics.Stopwatch.StartNew();
+var workload = Workload.Generate(options.Lines, options.Files, Path.Combine(tailRoot, "logs"));
+Console.WriteLine($"{workload.Lines:N0} lines, {workload.Entries:N0} entries, {workload.Bytes / 1e6:0.0} MB; generated and parsed in {parseClock.Elapsed.TotalSeconds:0.00} s");
+var parseOnly = System.Diagnostics.Stopwatch.StartNew();
+var reparsed = workload.Reparse();
+// The parser alone, on one core, as a tailer runs it: a stage cost to compare with the server's rate.
+Console.WriteLine($"parser alone: {workload.Lines / parseOnly.Elapsed.TotalSeconds:N0} lines/s ({reparsed:N0} entries)");
+
+var results = new List<Measurement>();
+try
+{
+    if (options.Runs("bare"))
+    {
+        var rows = workload.AllEntries.ToList();
+        var elapsed = BareLoad.Run(rows, Path.Combine(root, "bare"));
+        results.Add(new Measurement("bare DuckDB Appender", workload.Lines, rows.Count, elapsed, Note: "1 appender, 1 transaction"));
+        Console.WriteLine(Report.Line(results[^1]));
+    }
+
+    if (options.Runs("tail"))
+    {
+        await using var server = new BenchServer(tailRoot);
+        results.Add(await FileTailBenchmark.RunAsync(workload, server));
+        Console.WriteLine(Report.Line(results[^1]));
+    }
+
+    if (options.Runs("http"))
+    {
+        await using var server = new BenchServer(Path.Combine(root, "http"));
+        results.Add(await HttpIngestBenchmark.RunAsync(workload, server, options.BodyLines));
+        Console.WriteLine(Report.Line(results[^1]));
+    }
+}
+finally
+{
+    try
+    {
+        Directory.Delete(root, recursive: true);
+    }
+    catch (IOException)
+    {
+    }
+}
+
+var table = Report.Markdown(results, workload);
+Console.WriteLine();
+Console.WriteLine(table);
+if (options.WriteDoc)
+{
+    Report.AppendToDoc(table);
+}
+
+return 0;
+
+internal sealed record IngestOptions(int Lines, int Files, int BodyLines, string[] Only, bool WriteDoc)
+{
+    public bool Runs(string name) => Only.Length == 0 || Only.Contains(name);
+
+    public static IngestOptions Parse(string[] args)
+    {
+        var options = new IngestOptions(1_000_000, 4, 10_000, [], true);
+        for (var i = 0; i < args.Length; i++)
+        {
+            options = args[i] switch
+            {
+                "--lines" => options with { Lines = Int(args[++i]) },
+                "--files" => options with { Files = Int(args[++i]) },
+                "--body-lines" => options with { BodyLines = Int(args[++i]) },
+                "--only" => options with { Only = args[++i].Split(',') },
+                "--no-doc" => options with { WriteDoc = false },
+                _ => throw new ArgumentException($"unknown option {args[i]}"),
+            };
+        }
+
+        return options;
+    }
+
+    private static int Int(string text) => int.Parse(text.Replace("_", ""), CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,105 @@
+using System.Globalization;
+using System.Text;
+
+namespace LogAggregator.Benchmarks;
+
+public static class Report
+{
+    /// <summary>The issue's target for both server paths, in lines per second on this 2-core machine.</summary>
+    public const double TargetRate = 300_000;
+
+    /// <summary>The issue's target as a share of the bare DuckDB load.</summary>
+    public const double TargetRatio = 0.6;
+
+    public static string Line(Measurement m) =>
+        $"{m.Name}: {m.LinesPerSecond:N0} lines/s ({m.Elapsed.TotalSeconds:0.00} s){(m.Note is null ? "" : " — " + m.Note)}";
+
+    public static string Markdown(IReadOnlyList<Measurement> results, Workload workload)
+    {
+        var bare = results.FirstOrDefault(r => r.Name.StartsWith("bare", StringComparison.Ordinal));
+        var text = new StringBuilder();
+        text.AppendLine(Invariant($"### {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC — {workload.Lines:N0} lines, {workload.Entries:N0} entries, {workload.Bytes / 1e6:0} MB"));
+        text.AppendLine();
+        text.AppendLine(Invariant($"Machine: {Environment.ProcessorCount} cores, {CpuModel()}; .NET {Environment.Version}; load average at the end {LoadAverage()}; {Knobs()}"));
+        text.AppendLine();
+        text.AppendLine("| measurement | lines/s | seconds | vs bare | target | server peak RSS | server CPU (cores) | notes |");
+        text.AppendLine("|---|---:|---:|---:|---|---:|---:|---|");
+        foreach (var m in results)
+        {
+            var ratio = bare is null || m == bare ? "" : Invariant($"{m.LinesPerSecond / bare.LinesPerSecond:0.00}");
+            var target = m == bare ? "" : Verdict(m, bare);
+            var rss = m.PeakRssMiB is { } r ? Invariant($"{r:0} MiB") : "";
+            var cpu = m.ServerCpuSeconds is { } c ? Invariant($"{c:0.0} s ({m.ServerCores:0.00})") : "";
+            text.AppendLine(Invariant($"| {m.Name} | {m.LinesPerSecond:N0} | {m.Elapsed.TotalSeconds:0.00} | {ratio} | {target} | {rss} | {cpu} | {m.Note} |"));
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Appends the run to docs/BENCHMARKS.md, under its Results heading (the last section).</summary>
+    public static void AppendToDoc(string table)
+    {
+        var doc = Path.Combine(RepoRoot(), "docs", "BENCHMARKS.md");
+        if (!File.Exists(doc))
+        {
+            Console.Error.WriteLine($"{doc} not found; results not recorded");
+            return;
+        }
+
+        File.AppendAllText(doc, Environment.NewLine + table);
+        Console.WriteLine($"appended to {doc}");
+    }
+
+    private static string Verdict(Measurement m, Measurement? bare)
+    {
+        var rateOk = m.LinesPerSecond >= TargetRate;
+        var ratioOk = bare is null || m.LinesPerSecond / bare.LinesPerSecond >= TargetRatio;
+        return rateOk && ratioOk ? "met" : "missed";
+    }
+
+    private static string CpuModel()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            return line?[(line.IndexOf(':') + 1)..].Trim() ?? "unknown CPU";
+        }
+        catch (IOException)
+        {
+            return "unknown CPU";
+        }
+    }
+
+    /// <summary>Runtime knobs in the environment, which the servers inherit: results differ with them.</summary>
+    private static string Knobs()
+    {
+        var knobs = Environment.GetEnvironmentVariables().Keys.Cast<string>()
+            .Where(k => k.StartsWith("DOTNET_", StringComparison.Ordinal) && !k.StartsWith("DOTNET_CLI", StringComparison.Ordinal)
+                        && k is not ("DOTNET_ROOT" or "DOTNET_GENERATE_ASPNET_CERTIFICATE") && !k.StartsWith("DOTNET_NOLOGO", StringComparison.Ordinal))
+            .Order()
+            .Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}")
+            .ToList();
+        return knobs.Count == 0 ? "default runtime settings" : string.Join(", ", knobs);
+    }
+
+    /// <summary>Other work on the machine skews every figure; the 1-minute load says how much there was.</summary>
+    private static string LoadAverage()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
+
+    private static string RepoRoot()
+    {
+        // bin/<Configuration>/net10.0 → the repository, whichever configuration was built.
+        return Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", ".."));
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

@@ -179,7 +179,9 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         }
 
         ReadAvailable();
-        var idle = DateTime.UtcNow - _lastDataAt;
+        // Idle means the file stopped growing, not that this tailer stopped reading: one held back by
+        // unacknowledged batches has unread lines, and the rest of a half-seen stack trace among them.
+        var idle = _reader.CaughtUp ? DateTime.UtcNow - _lastDataAt : TimeSpan.Zero;
         if (idle >= _settings.IdleFlush && _reader.HasPartialLine)
         {
             FlushIdle();

@@ -48,6 +48,9 @@ public sealed class LineReader : IDisposable
 
     public bool HasPartialLine => _end > _start || _skippingRestOfLongLine;
 
+    /// <summary>Everything the file holds now has been read into the buffer.</summary>
+    public bool CaughtUp => _stream.Position >= _stream.Length;
+
     /// <summary>Reads at most one chunk and appends the complete lines to <paramref name="output"/>; false at end of file.</summary>
     public bool ReadLines(List<FileLine> output)
     {

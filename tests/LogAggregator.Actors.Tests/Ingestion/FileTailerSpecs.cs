@@ -130,4 +130,27 @@ public sealed class FileTailerSpecs : ActorSpec
         await Task.Delay(500);
         Assert.Equal(["a", "b", "c"], await StoredMessagesAsync());
     }
+
+    [Fact]
+    public async Task A_tailer_held_back_by_slow_commits_does_not_split_stack_traces()
+    {
+        // Commits are slow, so the tailer stops reading mid-file with a stack trace half read; that pause
+        // must not count as the file being idle.
+        const int entries = 600;
+        var lines = Enumerable.Range(0, entries).SelectMany(i => new[]
+        {
+            $"2024-01-01 00:00:00 - ERROR - CERBERUS - failure {i}",
+            "Traceback (most recent call last):",
+            $"  File \"job.py\", line {i}, in run",
+            $"ValueError: bad {i}",
+        });
+        await File.WriteAllLinesAsync(_path, lines);
+        Store.BeforeCommit = () => Thread.Sleep(100);
+
+        StartTailer(settings: Settings with { BatchSize = 100, MaxInFlight = 1, MultiLineWait = TimeSpan.FromMilliseconds(20) });
+
+        await AwaitAssertAsync(async () => Assert.Equal(entries, (await StoredMessagesAsync()).Count), TimeSpan.FromSeconds(30));
+        var stored = await StoredMessagesAsync();
+        Assert.All(stored, m => Assert.Equal(4, m.Split('\n').Length));
+    }
 }

@@ -95,7 +95,7 @@ internal sealed class DayWriter
     {
         var connection = _file.WriterConnection;
         var firstSeq = _file.NextSeq;
-        var ids = new string[batch.Count][];
+        var ids = new IReadOnlyList<string>[batch.Count];
         try
         {
             // Plain statements rather than DuckDBTransaction: after a failed COMMIT DuckDB has already rolled
@@ -148,7 +148,7 @@ internal sealed class DayWriter
         }
     }
 
-    private void AppendRows(DuckDBConnection connection, List<PendingAppend> batch, string[][] ids)
+    private void AppendRows(DuckDBConnection connection, List<PendingAppend> batch, IReadOnlyList<string>[] ids)
     {
         var seq = _file.NextSeq;
         var prefix = _file.IdPrefix;
@@ -157,7 +157,7 @@ internal sealed class DayWriter
             for (var i = 0; i < batch.Count; i++)
             {
                 var entries = batch[i].Entries;
-                var given = ids[i] = new string[entries.Count];
+                ids[i] = new LogIdRange(prefix, seq, entries.Count);
                 for (var j = 0; j < entries.Count; j++)
                 {
                     var e = entries[j];
@@ -171,7 +171,6 @@ internal sealed class DayWriter
                         .AppendValue(e.Source)
                         .AppendValue(e.Metadata)
                         .EndRow();
-                    given[j] = LogIds.Format(prefix, seq);
                     seq++;
                 }
             }
@@ -197,28 +196,24 @@ internal sealed class DayWriter
             return;
         }
 
-        // UPDATE, then INSERT when nothing was there: measured several times cheaper than ON CONFLICT here.
-        using var update = connection.CreateCommand();
-        update.CommandText = "UPDATE source_marks SET file_identity = $file, end_offset = $offset WHERE source_key = $source AND agent_key = $agent";
-        using var insert = connection.CreateCommand();
-        insert.CommandText = "INSERT INTO source_marks VALUES ($source, $agent, $file, $offset)";
+        // One statement for all of them: a statement per mark cost ~1 ms each, and a tailer of many agents
+        // brings a mark per agent to every commit.
+        using var upsert = connection.CreateCommand();
+        var sql = new System.Text.StringBuilder("INSERT INTO source_marks VALUES ");
+        var i = 0;
         foreach (var mark in latest.Values)
         {
-            if (Run(update, mark) == 0)
-            {
-                Run(insert, mark);
-            }
+            sql.Append(i == 0 ? "" : ", ").Append($"($s{i}, $a{i}, $f{i}, $o{i})");
+            upsert.Parameters.Add(new DuckDBParameter($"s{i}", mark.SourceKey));
+            upsert.Parameters.Add(new DuckDBParameter($"a{i}", mark.AgentKey));
+            upsert.Parameters.Add(new DuckDBParameter($"f{i}", mark.FileIdentity));
+            upsert.Parameters.Add(new DuckDBParameter($"o{i}", mark.EndOffset));
+            i++;
         }
 
-        static int Run(DuckDBCommand command, SourceMark mark)
-        {
-            command.Parameters.Clear();
-            command.Parameters.Add(new DuckDBParameter("source", mark.SourceKey));
-            command.Parameters.Add(new DuckDBParameter("agent", mark.AgentKey));
-            command.Parameters.Add(new DuckDBParameter("file", mark.FileIdentity));
-            command.Parameters.Add(new DuckDBParameter("offset", mark.EndOffset));
-            return command.ExecuteNonQuery();
-        }
+        sql.Append(" ON CONFLICT (source_key, agent_key) DO UPDATE SET file_identity = excluded.file_identity, end_offset = excluded.end_offset");
+        upsert.CommandText = sql.ToString();
+        upsert.ExecuteNonQuery();
     }
 }
 

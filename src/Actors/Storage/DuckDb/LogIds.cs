@@ -20,3 +20,25 @@ internal static class LogIds
             && seq > 0;
     }
 }
+
+/// <summary>
+/// The ids of one caller's rows: consecutive, so they are formatted only if someone reads them (the tailers
+/// never do), not once per row on the writer thread.
+/// </summary>
+internal sealed class LogIdRange(string prefix, long first, int count) : IReadOnlyList<string>
+{
+    public int Count => count;
+
+    public string this[int index] =>
+        (uint)index < (uint)count ? LogIds.Format(prefix, first + index) : throw new ArgumentOutOfRangeException(nameof(index));
+
+    public IEnumerator<string> GetEnumerator()
+    {
+        for (var i = 0; i < count; i++)
+        {
+            yield return LogIds.Format(prefix, first + i);
+        }
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}

@@ -31,6 +31,7 @@ public static class AkkaConfiguration
                 .WithClustering(new ClusterOptions())
                 .AddAgentStores()
                 .AddLogQuery()
+                .AddLiveTail()
                 .AddRetention(settings.RetentionDays, settings.RetentionInterval)
                 .AddSourceDiscovery(settings)
                 .AddStartup((system, _) =>

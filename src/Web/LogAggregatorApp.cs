@@ -1,9 +1,11 @@
 using LogAggregator.Configuration;
 using LogAggregator.Storage;
 using LogAggregator.Storage.DuckDb;
+using LogAggregator.Telemetry;
 using LogAggregator.Web.Controllers;
 using LogAggregator.Web.Json;
 using LogAggregator.Web.Services;
+using OpenTelemetry.Metrics;
 
 namespace LogAggregator.Web;
 
@@ -41,6 +43,10 @@ public static class LogAggregatorApp
             settings.AggregatedDir, settings.DuckDb.MemoryLimit, settings.DuckDb.Threads)));
         builder.Services.AddSingleton<IIngestService, IngestService>();
         builder.Services.AddSingleton<ILogQueryService, LogQueryService>();
+        builder.Services.AddSingleton<ILiveTailService, LiveTailService>();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(LogAggregatorMetrics.MeterName)
+            .AddPrometheusExporter());
         builder.Services.AddSingleton<EntryBodyReader>();
         builder.Services.AddLogAggregatorActors(hocon, settings);
         builder.Services.AddProblemDetails();
@@ -51,11 +57,15 @@ public static class LogAggregatorApp
         builder.Services.ConfigureHttpJsonOptions(o => EntryJson.Configure(o.SerializerOptions));
 
         var app = builder.Build();
+        // The provider starts listening when it is first resolved; the zero alert series must come after that.
+        app.Services.GetRequiredService<MeterProvider>();
+        LogAggregatorMetrics.DeclareAlertSeries();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.MapControllers();
+        app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }
 

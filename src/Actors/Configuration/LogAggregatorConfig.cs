@@ -156,7 +156,8 @@ public static class LogAggregatorConfig
             DatabaseConnection = connection,
             Http = new HttpSettings(
                 MaxBodySize: Size(root, "http.max-body-size"),
-                AskTimeout: PositiveDuration(root, "http.ask-timeout", "log-aggregator.http.ask-timeout")),
+                AskTimeout: PositiveDuration(root, "http.ask-timeout", "log-aggregator.http.ask-timeout"),
+                TailHeartbeat: PositiveDuration(root, "http.tail-heartbeat", "log-aggregator.http.tail-heartbeat")),
             Ingestion = new IngestionSettings(
                 BatchSize: Positive(root, "ingestion.batch-size", "log-aggregator.ingestion.batch-size"),
                 MaxInFlight: Positive(root, "ingestion.max-in-flight", "log-aggregator.ingestion.max-in-flight"),

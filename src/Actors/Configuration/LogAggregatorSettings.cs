@@ -28,7 +28,8 @@ public sealed record LogAggregatorSettings
     public string StateDatabasePath => Path.Combine(AggregatedDir, "state.db");
 }
 
-public sealed record HttpSettings(long MaxBodySize, TimeSpan AskTimeout);
+/// <param name="TailHeartbeat">How often a live-tail stream gets a comment line, so proxies and clients see it alive.</param>
+public sealed record HttpSettings(long MaxBodySize, TimeSpan AskTimeout, TimeSpan TailHeartbeat);
 
 public sealed record IngestionSettings(
     int BatchSize,

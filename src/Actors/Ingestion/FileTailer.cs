@@ -4,6 +4,7 @@ using Akka.Persistence;
 using LogAggregator.Configuration;
 using LogAggregator.Model;
 using LogAggregator.Storage;
+using LogAggregator.Telemetry;
 using static LogAggregator.Ingestion.FileTailerProtocol;
 using static LogAggregator.Storage.AgentStoreProtocol;
 
@@ -34,6 +35,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     private readonly List<ParsedEntry> _pending = [];
     private readonly LinkedList<InFlightBatch> _inFlight = [];
     private readonly Dictionary<string, long> _committedMarks = new(StringComparer.Ordinal);
+    private readonly TailerLag.Gauge _lag = TailerLag.Register();
 
     private TailerCheckpoint _checkpoint = TailerCheckpoint.Empty;
     private TailerCheckpoint _reading = TailerCheckpoint.Empty;
@@ -179,6 +181,8 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         }
 
         ReadAvailable();
+        _lag.Set(_reader.Lag);
+
         // Idle means the file stopped growing, not that this tailer stopped reading: one held back by
         // unacknowledged batches has unread lines, and the rest of a half-seen stack trace among them.
         var idle = _reader.CaughtUp ? DateTime.UtcNow - _lastDataAt : TimeSpan.Zero;
@@ -219,6 +223,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
 
             if (!more)
             {
+                _lag.Set(_reader.Lag);
                 DispatchPending();
                 return;
             }
@@ -231,6 +236,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
             }
         }
 
+        _lag.Set(_reader.Lag);
         // More may be waiting: continue after the acknowledgements queued meanwhile.
         if (_inFlight.Count < _settings.MaxInFlight)
         {
@@ -510,6 +516,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
 
     protected override void PostStop()
     {
+        _lag.Dispose();
         _reader?.Dispose();
         base.PostStop();
     }

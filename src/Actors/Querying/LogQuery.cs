@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Hosting;
 using LogAggregator.Storage;
+using LogAggregator.Telemetry;
 using static LogAggregator.Querying.LogQueryProtocol;
 
 namespace LogAggregator.Querying;
@@ -15,12 +16,14 @@ public sealed class LogQuery : ReceiveActor
 
     public LogQuery(ILogStore store)
     {
-        Receive<QueryLogs>(q => store.QueryAsync(q.Filter, q.Paging).PipeTo(Sender));
-        Receive<SearchLogs>(q => store.SearchAsync(q.Pattern, q.Filter, q.Paging)
+        Receive<QueryLogs>(q => Timed("logs", store.QueryAsync(q.Filter, q.Paging)).PipeTo(Sender));
+        Receive<SearchLogs>(q => Timed("search", store.SearchAsync(q.Pattern, q.Filter, q.Paging))
             .PipeTo(Sender, success: results => new SearchLogsResponse(results)));
-        Receive<ListAgents>(_ => store.GetAgentsAsync().PipeTo(Sender, success: agents => new AgentsResponse(agents)));
-        Receive<GetStats>(_ => store.GetStatsAsync().PipeTo(Sender));
+        Receive<ListAgents>(_ => Timed("agents", store.GetAgentsAsync()).PipeTo(Sender, success: agents => new AgentsResponse(agents)));
+        Receive<GetStats>(_ => Timed("stats", store.GetStatsAsync()).PipeTo(Sender));
     }
+
+    private static Task<T> Timed<T>(string kind, Task<T> query) => LogAggregatorMetrics.TimeQuery(kind, query);
 }
 
 public static class LogQueryHosting

@@ -4,13 +4,14 @@ using Akka.Actor;
 using Akka.Configuration;
 using Akka.Serialization;
 using LogAggregator.Ingestion;
+using LogAggregator.Querying;
 using LogAggregator.Storage;
 
 namespace LogAggregator.Serialization;
 
 /// <summary>
 /// Serializes everything this project persists (tailer checkpoints) or sends between nodes (agent store
-/// commands and answers) as JSON under a stable manifest, so stored state never depends on CLR type names
+/// commands and answers, live-tail events) as JSON under a stable manifest, so stored state never depends on CLR type names
 /// or on Akka's default serializer.
 /// </summary>
 public sealed class LogAggregatorSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
@@ -26,6 +27,7 @@ public sealed class LogAggregatorSerializer(ExtendedActorSystem system) : Serial
         ("tailer-checkpoint", typeof(FileTailerProtocol.TailerCheckpoint)),
         ("store-entries", typeof(AgentStoreProtocol.StoreEntries)),
         ("store-entries-result", typeof(AgentStoreProtocol.StoreEntriesResult)),
+        ("entries-stored", typeof(LiveTailProtocol.EntriesStored)),
     ];
 
     private static readonly Dictionary<Type, string> ManifestOf = Types.ToDictionary(t => t.Type, t => t.Manifest);

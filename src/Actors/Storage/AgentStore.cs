@@ -1,9 +1,14 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Cluster.Hosting;
 using Akka.DependencyInjection;
+using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Hosting;
 using LogAggregator.Model;
+using LogAggregator.Querying;
+using LogAggregator.Telemetry;
+using Microsoft.Extensions.DependencyInjection;
 using static LogAggregator.Storage.AgentStoreProtocol;
 
 namespace LogAggregator.Storage;
@@ -11,7 +16,8 @@ namespace LogAggregator.Storage;
 /// <summary>
 /// The store of one agent (a sharded entity, id = agent key). It checks what it is given, hands it to the
 /// log store, and answers only after the commit: the tailer's checkpoint and the HTTP 200 both wait on
-/// that answer. It also keeps the agent's counters since the entity started.
+/// that answer. It also keeps the agent's counters since the entity started, and publishes what it committed
+/// to the live tail.
 /// </summary>
 public sealed class AgentStore : ReceiveActor
 {
@@ -20,12 +26,21 @@ public sealed class AgentStore : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly string _agentKey;
     private readonly ILogStore _store;
+    private readonly LiveTailTopic _liveTail;
     private readonly long[] _storedByLevel = new long[Levels.All.Count];
+    private readonly long[] _committedByLevel = new long[Levels.All.Count];
 
     public AgentStore(string agentKey, ILogStore store)
+        : this(agentKey, store, LiveTailTopic.None)
+    {
+    }
+
+    [ActivatorUtilitiesConstructor]
+    public AgentStore(string agentKey, ILogStore store, LiveTailTopic liveTail)
     {
         _agentKey = agentKey;
         _store = store;
+        _liveTail = liveTail;
 
         Receive<StoreEntries>(Store);
         Receive<Committed>(OnCommitted);
@@ -49,30 +64,54 @@ public sealed class AgentStore : ReceiveActor
         }
 
         IReadOnlyList<SourceMark> marks = command.Mark is null ? [] : [command.Mark];
+        var started = Stopwatch.GetTimestamp();
         _store.AppendAsync(command.Entries, marks).PipeTo(Self,
-            success: _ => new Committed(command, sender, null),
-            failure: e => new Committed(command, sender, e.GetBaseException().Message));
+            success: ids => new Committed(command, sender, ids, Stopwatch.GetElapsedTime(started), null),
+            failure: e => new Committed(command, sender, [], Stopwatch.GetElapsedTime(started), e.GetBaseException().Message));
     }
 
     private void OnCommitted(Committed committed)
     {
-        var (command, sender, error) = committed;
+        var (command, sender, ids, elapsed, error) = committed;
+        LogAggregatorMetrics.RecordStoreBatch(elapsed);
         if (error is not null)
         {
             _log.Warning("Storing {Count} entries of {Agent} failed: {Error}", command.Entries.Count, _agentKey, error);
         }
         else
         {
-            foreach (var entry in command.Entries)
+            Count(command);
+            if (ids.Count == command.Entries.Count)
             {
-                _storedByLevel[(int)entry.Level]++;
+                _liveTail.Publish(command.Entries.Select((entry, i) => new StoredEntry(ids[i], entry)).ToList());
             }
         }
 
         sender.Tell(new StoreEntriesResult(_agentKey, command.BatchId, error is null ? command.Entries.Count : 0, error));
     }
 
-    private sealed record Committed(StoreEntries Command, IActorRef Sender, string? Error);
+    private void Count(StoreEntries command)
+    {
+        foreach (var entry in command.Entries)
+        {
+            _committedByLevel[(int)entry.Level]++;
+        }
+
+        // Every batch of a tailer carries its source mark; an HTTP batch never has one.
+        var kind = command.Mark is null ? SourceKind.Http : SourceKind.File;
+        for (var level = 0; level < _committedByLevel.Length; level++)
+        {
+            if (_committedByLevel[level] > 0)
+            {
+                _storedByLevel[level] += _committedByLevel[level];
+                LogAggregatorMetrics.RecordIngested(kind, (Level)level, _committedByLevel[level]);
+                _committedByLevel[level] = 0;
+            }
+        }
+    }
+
+    private sealed record Committed(
+        StoreEntries Command, IActorRef Sender, IReadOnlyList<string> Ids, TimeSpan Elapsed, string? Error);
 }
 
 public static class AgentStoreHosting
@@ -81,7 +120,11 @@ public static class AgentStoreHosting
     public static AkkaConfigurationBuilder AddAgentStores(this AkkaConfigurationBuilder builder) =>
         builder.WithShardRegion<AgentStore>(
             AgentStore.RegionName,
-            (_, _, resolver) => agentKey => resolver.Props<AgentStore>(agentKey),
+            (system, _, resolver) =>
+            {
+                var liveTail = new LiveTailTopic(DistributedPubSub.Get(system).Mediator);
+                return agentKey => resolver.Props<AgentStore>(agentKey, liveTail);
+            },
             new AgentStoreMessageExtractor(),
             new ShardOptions { StateStoreMode = Akka.Cluster.Sharding.StateStoreMode.DData, RememberEntities = false });
 }

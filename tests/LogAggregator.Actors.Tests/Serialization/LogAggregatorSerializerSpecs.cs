@@ -1,6 +1,7 @@
 using Akka.Serialization;
 using LogAggregator.Ingestion;
 using LogAggregator.Model;
+using LogAggregator.Querying;
 using LogAggregator.Serialization;
 using LogAggregator.Storage;
 
@@ -43,5 +44,21 @@ public sealed class LogAggregatorSerializerSpecs : ActorSpec
         Assert.Equal(message.BatchId, copy.BatchId);
         Assert.Equal(entry, Assert.Single(copy.Entries));
         Assert.Equal(DateTimeKind.Utc, copy.Entries[0].Timestamp.Kind);
+    }
+
+    [Fact]
+    public void Entries_stored_round_trip_with_their_ids_and_entries()
+    {
+        var entry = new LogEntry(new DateTime(2024, 1, 15, 10, 30, 0, DateTimeKind.Utc), Level.Error, "Hermes", "sent",
+            "api", """{"order":42}""");
+        var message = new LiveTailProtocol.EntriesStored([new StoredEntry("20240115-7", entry), new StoredEntry("20240115-8", entry)]);
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(message);
+
+        var copy = (LiveTailProtocol.EntriesStored)serializer.FromBinary(serializer.ToBinary(message), serializer.Manifest(message));
+
+        Assert.IsType<LogAggregatorSerializer>(serializer);
+        Assert.Equal("entries-stored", serializer.Manifest(message));
+        Assert.Equal(message.Entries, copy.Entries);
+        Assert.Equal(DateTimeKind.Utc, copy.Entries[0].Entry.Timestamp.Kind);
     }
 }

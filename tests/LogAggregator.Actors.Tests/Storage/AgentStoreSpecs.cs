@@ -1,5 +1,7 @@
 using Akka.Actor;
+using Akka.Cluster.Tools.PublishSubscribe;
 using LogAggregator.Model;
+using LogAggregator.Querying;
 using LogAggregator.Storage;
 using static LogAggregator.Storage.AgentStoreProtocol;
 
@@ -28,6 +30,37 @@ public sealed class AgentStoreSpecs : ActorSpec
         Assert.Equal(7, result.BatchId);
         Assert.Equal(2, result.Count);
         Assert.Equal(["queued", "also queued"], await StoredMessagesAsync());
+    }
+
+    [Fact]
+    public void Committed_entries_are_published_to_the_live_tail_with_their_ids()
+    {
+        var mediator = CreateTestProbe();
+        var store = Sys.ActorOf(Props.Create(() => new AgentStore("HERMES", Store, new LiveTailTopic(mediator.Ref))));
+
+        store.Tell(new StoreEntries("HERMES", [Entry("Hermes", "first"), Entry("hermes", "second")], null, 4));
+
+        ExpectMsg<StoreEntriesResult>(TimeSpan.FromSeconds(10));
+        var publish = mediator.ExpectMsg<Publish>();
+        Assert.Equal(LiveTailTopic.Name, publish.Topic);
+        var stored = Assert.IsType<LiveTailProtocol.EntriesStored>(publish.Message);
+        Assert.Equal(["first", "second"], stored.Entries.Select(e => e.Entry.Message));
+        Assert.All(stored.Entries, e => Assert.False(string.IsNullOrEmpty(e.Id)));
+        Assert.Equal(2, stored.Entries.Select(e => e.Id).Distinct().Count());
+    }
+
+    [Fact]
+    public void A_failed_commit_publishes_nothing()
+    {
+        Store.BeforeCommit = () => throw new IOException("disk full");
+        var mediator = CreateTestProbe();
+        var store = Sys.ActorOf(Props.Create(() => new AgentStore("ATLAS", Store, new LiveTailTopic(mediator.Ref))));
+
+        store.Tell(new StoreEntries("ATLAS", [Entry("ATLAS", "lost?")], null, 3));
+
+        Assert.False(ExpectMsg<StoreEntriesResult>(TimeSpan.FromSeconds(10)).Succeeded);
+        mediator.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        Store.BeforeCommit = null;
     }
 
     [Fact]

@@ -45,6 +45,8 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     private long _lastDispatchedOffset = -1;
     private DateTime _lastDataAt = DateTime.UtcNow;
     private Action? _afterDrain;
+    private TailerCheckpoint? _unwrittenCheckpoint;
+    private bool _writingCheckpoint;
 
     public FileTailer(string path, string nodeName, IngestionSettings settings, ILogStore store, IActorRef agentStores)
     {
@@ -207,8 +209,19 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
             return;
         }
 
-        for (var turn = 0; turn < ChunksPerTurn && _inFlight.Count < _settings.MaxInFlight; turn++)
+        for (var turn = 0; turn < ChunksPerTurn; turn++)
         {
+            while (_pending.Count >= _settings.BatchSize && _inFlight.Count < _settings.MaxInFlight)
+            {
+                Dispatch(_settings.BatchSize);
+            }
+
+            // Read ahead by one batch at most: the rest waits in the file, not in memory.
+            if (_inFlight.Count >= _settings.MaxInFlight || _pending.Count >= _settings.BatchSize)
+            {
+                return;
+            }
+
             _lines.Clear();
             bool more;
             try
@@ -223,20 +236,14 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
 
             if (!more)
             {
-                _lag.Set(_reader.Lag);
                 DispatchPending();
                 return;
             }
 
             _lastDataAt = DateTime.UtcNow;
             Assemble();
-            while (_pending.Count >= _settings.BatchSize && _inFlight.Count < _settings.MaxInFlight)
-            {
-                Dispatch(_settings.BatchSize);
-            }
         }
 
-        _lag.Set(_reader.Lag);
         // More may be waiting: continue after the acknowledgements queued meanwhile.
         if (_inFlight.Count < _settings.MaxInFlight)
         {
@@ -372,10 +379,10 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
             _inFlight.RemoveFirst();
         }
 
-        var advanced = done is null ? null : new TailerCheckpoint(_reading.FileIdentity, _reading.Generation, done.Offset);
-        if (advanced is not null && advanced != _checkpoint)
+        if (done is not null)
         {
-            PersistCheckpoint(new CheckpointAdvanced(advanced.FileIdentity!, advanced.Generation, advanced.Offset));
+            _unwrittenCheckpoint = new TailerCheckpoint(_reading.FileIdentity, _reading.Generation, done.Offset);
+            WriteCheckpoint();
         }
 
         if (_inFlight.Count == 0 && _pending.Count == 0 && _afterDrain is { } next)
@@ -389,17 +396,46 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         }
     }
 
-    private void PersistCheckpoint(CheckpointAdvanced e, Action? then = null) =>
+    /// <summary>
+    /// Writes the newest acknowledged position, one write at a time and without holding up reading: while a
+    /// write is under way, later positions replace each other and only the last is written after it.
+    /// </summary>
+    private void WriteCheckpoint()
+    {
+        if (_writingCheckpoint || _unwrittenCheckpoint is not { } next || next == _checkpoint)
+        {
+            return;
+        }
+
+        _writingCheckpoint = true;
+        _unwrittenCheckpoint = null;
+        PersistAsync(new CheckpointAdvanced(next.FileIdentity!, next.Generation, next.Offset), persisted =>
+        {
+            _writingCheckpoint = false;
+            Applied(persisted);
+            WriteCheckpoint();
+        });
+    }
+
+    /// <summary>Switching files: the position in the old one no longer matters, this one must be written first.</summary>
+    private void PersistCheckpoint(CheckpointAdvanced e, Action then)
+    {
+        _unwrittenCheckpoint = null;
         Persist(e, persisted =>
         {
-            _checkpoint = _checkpoint.Apply(persisted);
-            if (LastSequenceNr % SnapshotEvery == 0)
-            {
-                SaveSnapshot(_checkpoint);
-            }
-
-            then?.Invoke();
+            Applied(persisted);
+            then();
         });
+    }
+
+    private void Applied(CheckpointAdvanced persisted)
+    {
+        _checkpoint = _checkpoint.Apply(persisted);
+        if (LastSequenceNr % SnapshotEvery == 0)
+        {
+            SaveSnapshot(_checkpoint);
+        }
+    }
 
     /// <summary>The name now points at another file, or at nothing: finish this one, then follow the name.</summary>
     private void FinishFile(string? newIdentity)

@@ -24,14 +24,35 @@ internal sealed class DayCounters
         }
     }
 
-    public void Add(IEnumerable<LogEntry> entries)
+    public void Add(IReadOnlyList<LogEntry> entries)
     {
+        if (entries.Count == 0)
+        {
+            return;
+        }
+
+        // One caller's rows are one agent's, mostly one level: count runs, then touch the dictionary per run.
+        var min = DateTime.MaxValue;
+        var max = DateTime.MinValue;
         lock (_gate)
         {
+            var agent = entries[0].Agent;
+            var level = entries[0].Level;
+            long run = 0;
             foreach (var e in entries)
             {
-                AddUnlocked(e.Agent, e.Level, 1, e.Timestamp, e.Timestamp);
+                if (!ReferenceEquals(e.Agent, agent) || e.Level != level)
+                {
+                    AddUnlocked(agent, level, run, min, max);
+                    (agent, level, run) = (e.Agent, e.Level, 0);
+                }
+
+                run++;
+                min = e.Timestamp < min ? e.Timestamp : min;
+                max = e.Timestamp > max ? e.Timestamp : max;
             }
+
+            AddUnlocked(agent, level, run, min, max);
         }
     }
 

@@ -20,6 +20,10 @@ public sealed class LogQuery : ReceiveActor
             .PipeTo(Sender, success: results => new SearchLogsResponse(results)));
         Receive<ListAgents>(_ => store.GetAgentsAsync().PipeTo(Sender, success: agents => new AgentsResponse(agents)));
         Receive<GetStats>(_ => store.GetStatsAsync().PipeTo(Sender));
+        Receive<GetContext>(q => store.GetContextAsync(q.Id, q.Before, q.After)
+            .PipeTo(Sender, success: context => new ContextResponse(context)));
+        Receive<GetHistogram>(q => store.HistogramAsync(q.Filter, q.Interval).PipeTo(Sender));
+        Receive<GetErrorSummary>(q => store.ErrorSummaryAsync(q.From, q.To, q.Top).PipeTo(Sender));
     }
 }
 

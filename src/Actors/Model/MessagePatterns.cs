@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace LogAggregator.Model;
 
 /// <summary>
@@ -31,7 +29,7 @@ public static class MessagePatterns
     private const int MaxIpv6Length = 45;
 
     [ThreadStatic]
-    private static StringBuilder? t_builder;
+    private static Output? t_output;
 
     public static string Mask(string message)
     {
@@ -40,8 +38,8 @@ public static class MessagePatterns
             return message;
         }
 
-        var output = t_builder ??= new StringBuilder(256);
-        output.Clear();
+        var output = t_output ??= new Output();
+        output.Reset(message.Length);
         var noCloseFrom = (Double: int.MaxValue, Single: int.MaxValue);
         var i = 0;
         while (i < message.Length)
@@ -49,7 +47,9 @@ public static class MessagePatterns
             var c = message[i];
             if (c is '"' or '\'' && TryQuoted(message, i, ref noCloseFrom) is var close and > 0)
             {
-                output.Append(c).Append(Quoted).Append(c);
+                output.Append(c);
+                output.Mask(Quoted);
+                output.Append(c);
                 i = close + 1;
             }
             else if (IsTokenChar(c))
@@ -70,13 +70,7 @@ public static class MessagePatterns
             }
         }
 
-        var masked = output.ToString();
-        if (output.Capacity > 64 * 1024)
-        {
-            t_builder = null;
-        }
-
-        return masked == message ? message : masked;
+        return output.ToString(message);
     }
 
     /// <summary>Every placeholder needs a digit, a quote, an @ or a dash (an all-letter UUID); most INFO lines have one.</summary>
@@ -115,7 +109,7 @@ public static class MessagePatterns
         return -1;
     }
 
-    private static void MaskToken(string s, int start, int end, StringBuilder output)
+    private static void MaskToken(string s, int start, int end, Output output)
     {
         var email = FindEmail(s, start, end);
         var p = start;
@@ -123,7 +117,7 @@ public static class MessagePatterns
         {
             if (p == email.Start)
             {
-                output.Append(Email);
+                output.Mask(Email);
                 p = email.End;
                 continue;
             }
@@ -135,7 +129,7 @@ public static class MessagePatterns
                 var (length, placeholder) = MatchAt(s, p, end);
                 if (length > 0)
                 {
-                    output.Append(placeholder);
+                    output.Mask(placeholder);
                     p += length;
                 }
                 else
@@ -146,7 +140,7 @@ public static class MessagePatterns
             else if (InnerNumberStart(s, p))
             {
                 var length = NumberLength(s, p, end);
-                output.Append(Number);
+                output.Mask(Number);
                 p += length;
             }
             else
@@ -161,7 +155,7 @@ public static class MessagePatterns
     /// Copies an alphanumeric run nothing matched at its start, so no later position re-scans it; only numbers
     /// glued between a digit and a letter (<c>15T10</c>, <c>1h30m</c>) are masked inside it.
     /// </summary>
-    private static int CopyRun(string s, int p, int end, StringBuilder output)
+    private static int CopyRun(string s, int p, int end, Output output)
     {
         output.Append(s[p++]);
         while (p < end && char.IsLetterOrDigit(s[p]))
@@ -169,7 +163,7 @@ public static class MessagePatterns
             if (InnerNumberStart(s, p))
             {
                 var length = NumberLength(s, p, end);
-                output.Append(Number);
+                output.Mask(Number);
                 p += length;
             }
             else
@@ -421,4 +415,40 @@ public static class MessagePatterns
     }
 
     private static bool IsTokenChar(char c) => char.IsLetterOrDigit(c) || c is '.' or '-' or '_' or ':' or '@' or '%' or '+';
+
+    /// <summary>
+    /// A reused buffer sized up front: a placeholder is at most five characters per character it replaces (a lone
+    /// digit becomes &lt;num&gt;), so appends need no bounds checks beyond the array's own.
+    /// </summary>
+    private sealed class Output
+    {
+        private const int MaxKept = 16 * 1024;
+        private char[] _buffer = new char[256];
+        private int _length;
+        private bool _masked;
+
+        public void Reset(int inputLength)
+        {
+            var needed = inputLength * 5 + 8;
+            if (_buffer.Length < needed || _buffer.Length > MaxKept && needed <= MaxKept)
+            {
+                _buffer = new char[Math.Max(needed, 256)];
+            }
+
+            _length = 0;
+            _masked = false;
+        }
+
+        public void Append(char c) => _buffer[_length++] = c;
+
+        public void Mask(string placeholder)
+        {
+            placeholder.CopyTo(_buffer.AsSpan(_length));
+            _length += placeholder.Length;
+            _masked = true;
+        }
+
+        /// <summary>The input itself when nothing was masked, so unmasked messages cost no allocation.</summary>
+        public string ToString(string input) => _masked ? new string(_buffer, 0, _length) : input;
+    }
 }

@@ -21,6 +21,10 @@ public sealed class LogQuery : ReceiveActor
             .PipeTo(Sender, success: results => new SearchLogsResponse(results)));
         Receive<ListAgents>(_ => Timed("agents", store.GetAgentsAsync()).PipeTo(Sender, success: agents => new AgentsResponse(agents)));
         Receive<GetStats>(_ => Timed("stats", store.GetStatsAsync()).PipeTo(Sender));
+        Receive<GetContext>(q => Timed("context", store.GetContextAsync(q.Id, q.Before, q.After))
+            .PipeTo(Sender, success: context => new ContextResponse(context)));
+        Receive<GetHistogram>(q => Timed("histogram", store.HistogramAsync(q.Filter, q.Interval)).PipeTo(Sender));
+        Receive<GetErrorSummary>(q => Timed("errors_summary", store.ErrorSummaryAsync(q.From, q.To, q.Top)).PipeTo(Sender));
     }
 
     private static Task<T> Timed<T>(string kind, Task<T> query) => LogAggregatorMetrics.TimeQuery(kind, query);

@@ -24,6 +24,17 @@ public static class LogQueryProtocol
 
     public sealed record AgentsResponse(IReadOnlyList<string> Agents);
 
+    /// <summary>Answered with <see cref="ContextResponse"/>; its context is null when the id names no entry.</summary>
+    public sealed record GetContext(string Id, int Before, int After) : ILogQuery;
+
+    public sealed record ContextResponse(LogContext? Context);
+
+    /// <summary>Answered with <see cref="Histogram"/>, or a failure carrying <see cref="HistogramTooWideException"/>.</summary>
+    public sealed record GetHistogram(LogFilter Filter, HistogramInterval Interval) : ILogQuery;
+
+    /// <summary>Answered with <see cref="ErrorSummary"/>; the window is on entry timestamps, From inclusive.</summary>
+    public sealed record GetErrorSummary(DateTime From, DateTime To, int Top) : ILogQuery;
+
     /// <summary>Answered with <see cref="StoreStats"/>.</summary>
     public sealed class GetStats : ILogQuery
     {

@@ -30,6 +30,25 @@ public interface ILogStore : IAsyncDisposable
 
     Task<StoredEntry?> GetAsync(string id, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Up to <paramref name="before"/> entries before and <paramref name="after"/> entries after the one with this
+    /// id, from the same source and agent, in arrival order across day files; null when the id names no entry.
+    /// </summary>
+    Task<LogContext?> GetContextAsync(string id, int before, int after, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Counts of the entries matching the filter per interval, split by level; non-empty buckets, oldest first.
+    /// Throws <see cref="HistogramTooWideException"/> when the range (the filter's, narrowed to the stored
+    /// entries') spans more than <see cref="Histogram.MaxBuckets"/> buckets.
+    /// </summary>
+    Task<Histogram> HistogramAsync(LogFilter filter, HistogramInterval interval, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// ERROR, CRITICAL and FATAL entries with <paramref name="from"/> &lt;= timestamp &lt; <paramref name="to"/>:
+    /// the total, per agent, and the <paramref name="top"/> most frequent <see cref="MessagePatterns"/> patterns.
+    /// </summary>
+    Task<ErrorSummary> ErrorSummaryAsync(DateTime from, DateTime to, int top, CancellationToken cancellationToken = default);
+
     /// <summary>Distinct agent names as sent, sorted ordinally.</summary>
     Task<IReadOnlyList<string>> GetAgentsAsync(CancellationToken cancellationToken = default);
 

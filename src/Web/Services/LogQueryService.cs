@@ -14,6 +14,9 @@ public interface ILogQueryService
     Task<IReadOnlyList<StoredEntry>> SearchAsync(SearchPattern pattern, LogFilter filter, Paging paging, CancellationToken cancellationToken);
     Task<IReadOnlyList<string>> AgentsAsync(CancellationToken cancellationToken);
     Task<StoreStats> StatsAsync(CancellationToken cancellationToken);
+    Task<LogContext?> ContextAsync(string id, int before, int after, CancellationToken cancellationToken);
+    Task<Histogram> HistogramAsync(LogFilter filter, HistogramInterval interval, CancellationToken cancellationToken);
+    Task<ErrorSummary> ErrorSummaryAsync(DateTime from, DateTime to, int top, CancellationToken cancellationToken);
 }
 
 /// <summary>Asks the <see cref="LogQuery"/> actor, bounded by the ask timeout and the request's cancellation.</summary>
@@ -30,6 +33,15 @@ public sealed class LogQueryService(IRequiredActor<LogQuery> logQuery, LogAggreg
         (await Ask<AgentsResponse>(ListAgents.Instance, cancellationToken)).Agents;
 
     public Task<StoreStats> StatsAsync(CancellationToken cancellationToken) => Ask<StoreStats>(GetStats.Instance, cancellationToken);
+
+    public async Task<LogContext?> ContextAsync(string id, int before, int after, CancellationToken cancellationToken) =>
+        (await Ask<ContextResponse>(new GetContext(id, before, after), cancellationToken)).Context;
+
+    public Task<Histogram> HistogramAsync(LogFilter filter, HistogramInterval interval, CancellationToken cancellationToken) =>
+        Ask<Histogram>(new GetHistogram(filter, interval), cancellationToken);
+
+    public Task<ErrorSummary> ErrorSummaryAsync(DateTime from, DateTime to, int top, CancellationToken cancellationToken) =>
+        Ask<ErrorSummary>(new GetErrorSummary(from, to, top), cancellationToken);
 
     private async Task<T> Ask<T>(ILogQuery query, CancellationToken cancellationToken)
     {

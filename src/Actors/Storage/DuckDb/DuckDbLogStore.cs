@@ -122,6 +122,21 @@ public sealed class DuckDbLogStore : ILogStore
             : Task.Run(() => LogQuery.Get(file, seq, cancellationToken), cancellationToken);
     }
 
+    public Task<LogContext?> GetContextAsync(string id, int before, int after, CancellationToken cancellationToken = default)
+    {
+        var files = Snapshot();
+        var target = LogIds.TryParse(id, out var day, out var seq) ? files.FirstOrDefault(f => f.Day == day) : null;
+        return target is null
+            ? Task.FromResult<LogContext?>(null)
+            : Task.Run(() => ContextQuery.Run(files, target, seq, before, after, cancellationToken), cancellationToken);
+    }
+
+    public Task<Histogram> HistogramAsync(LogFilter filter, HistogramInterval interval, CancellationToken cancellationToken = default) =>
+        Task.Run(() => HistogramQuery.Run(Candidates(filter), filter, interval, cancellationToken), cancellationToken);
+
+    public Task<ErrorSummary> ErrorSummaryAsync(DateTime from, DateTime to, int top, CancellationToken cancellationToken = default) =>
+        Task.Run(() => ErrorSummaryQuery.Run(Candidates(new LogFilter(From: from, To: to)), from, to, top, cancellationToken), cancellationToken);
+
     public Task<IReadOnlyList<string>> GetAgentsAsync(CancellationToken cancellationToken = default)
     {
         var byAgent = Tally().ByAgent;

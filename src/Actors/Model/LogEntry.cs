@@ -15,8 +15,24 @@ public sealed record LogEntry(
 {
     public const string EmptyMetadata = "{}";
 
-    /// <summary>The agent as the cluster shards and filters it: case-insensitive, so upper-cased.</summary>
-    public string AgentKey => AgentKeys.Of(Agent);
+    private readonly string _agent = Agent;
+
+    public string Agent
+    {
+        get => _agent;
+        init
+        {
+            _agent = value;
+            AgentKey = AgentKeys.Of(value);
+        }
+    }
+
+    /// <summary>
+    /// The agent as the cluster shards and filters it: case-insensitive, so upper-cased. Computed once: the
+    /// tailer, the agent store and the writer all ask for it for every entry.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string AgentKey { get; private init; } = AgentKeys.Of(Agent);
 }
 
 /// <summary>An entry as stored: the id is assigned by the log store, stable, and names its day file.</summary>

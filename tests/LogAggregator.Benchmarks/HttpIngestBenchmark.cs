@@ -16,6 +16,7 @@ public static class HttpIngestBenchmark
     {
         var bodies = workload.NdjsonBodies(linesPerBody);
         await server.StartAsync();
+        await Warmup.PostAsync(server, Streams, linesPerBody);
         var cpuBefore = server.CpuSeconds();
         var retries = 0;
 
@@ -47,7 +48,7 @@ public static class HttpIngestBenchmark
         })));
         var elapsed = clock.Elapsed;
 
-        var stored = await server.TotalLogsAsync();
+        var stored = await server.TotalLogsAsync() - Warmup.Lines;
         var note = $"{Streams} streams, {linesPerBody} lines/body, {bodies.Count} bodies";
         if (retries > 0)
         {

@@ -248,6 +248,40 @@ public sealed class LogsApiTests : IAsyncLifetime
         Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
     }
 
+    [Fact]
+    public async Task Search_pages_never_overlap_and_together_are_the_whole_result()
+    {
+        var start = new DateTime(2024, 3, 1, 12, 0, 0, DateTimeKind.Utc);
+        var lines = Enumerable.Range(0, 40).Select(i => JsonSerializer.Serialize(new
+        {
+            timestamp = start.AddSeconds(i), agent = "ATLAS", message = i % 4 == 0 ? $"payment {i} failed" : $"payment {i} ok",
+        }));
+        Assert.True((await _host.PostAsync(string.Join("\n", lines))).IsSuccessStatusCode);
+
+        var pages = new List<string?>();
+        for (var offset = 0; offset < 12; offset += 3)
+        {
+            var page = await _host.GetJsonAsync($"/api/logs/search?q=FAILED&limit=3&offset={offset}");
+            pages.AddRange(Messages(page));
+        }
+
+        Assert.Equal(Enumerable.Range(0, 40).Where(i => i % 4 == 0).Reverse().Select(i => (string?)$"payment {i} failed"), pages);
+    }
+
+    [Fact]
+    public async Task A_catastrophic_pattern_on_a_long_line_is_answered_within_a_second()
+    {
+        await _host.PostOkAsync(new { message = new string('a', 50_000) + "!" });
+        await _host.GetJsonAsync("/api/logs/search?q=warm-up"); // the first search pays for JIT, not the pattern
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var found = await _host.GetJsonAsync("/api/logs/search?q=" + Uri.EscapeDataString("(a+)+$"));
+        clock.Stop();
+
+        Assert.Equal(0, found.GetProperty("count").GetInt32());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"(a+)+$ took {clock.Elapsed.TotalMilliseconds:0} ms");
+    }
+
     private static List<string?> Messages(JsonElement page) =>
         page.GetProperty(page.TryGetProperty("logs", out _) ? "logs" : "results")
             .EnumerateArray().Select(e => e.GetProperty("message").GetString()).ToList();

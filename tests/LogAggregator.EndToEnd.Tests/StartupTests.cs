@@ -1,0 +1,33 @@
+using System.Diagnostics;
+
+namespace LogAggregator.EndToEnd.Tests;
+
+/// <summary>An operator's mistake in the configuration stops the server at once, saying which setting is wrong.</summary>
+public sealed class StartupTests
+{
+    [Theory]
+    [InlineData("RETENTION_DAYS", "seven")]
+    [InlineData("LOG_SOURCES", "/var/log/[ab]*.log")]
+    [InlineData("COLLECT_INTERVAL", "-3")]
+    public async Task Invalid_setting_stops_start_up_with_one_line_naming_the_variable(string variable, string value)
+    {
+        var info = new ProcessStartInfo("dotnet", [ServerProcess.WebDll, "--urls", "http://127.0.0.1:0"])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        info.Environment["AGGREGATED_DIR"] = Path.Combine(Path.GetTempPath(), "logagg-startup-" + Guid.NewGuid().ToString("N")[..8]);
+        info.Environment[variable] = value;
+
+        using var process = Process.Start(info)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await process.WaitForExitAsync(timeout.Token);
+
+        Assert.Equal(2, process.ExitCode);
+        var lines = (await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var line = Assert.Single(lines);
+        Assert.StartsWith($"log-aggregator: configuration error: {variable}", line);
+    }
+}

@@ -38,6 +38,27 @@ public sealed record LogEntry(
 /// <summary>An entry as stored: the id is assigned by the log store, stable, and names its day file.</summary>
 public sealed record StoredEntry(string Id, LogEntry Entry);
 
+/// <summary>
+/// A committed batch as stored entries, paired with their ids only when read: every commit is published to the
+/// live tail, and most of the time nobody there is listening.
+/// </summary>
+public sealed class StoredEntryList(IReadOnlyList<LogEntry> entries, IReadOnlyList<string> ids) : IReadOnlyList<StoredEntry>
+{
+    public int Count => entries.Count;
+
+    public StoredEntry this[int index] => new(ids[index], entries[index]);
+
+    public IEnumerator<StoredEntry> GetEnumerator()
+    {
+        for (var i = 0; i < entries.Count; i++)
+        {
+            yield return this[i];
+        }
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}
+
 public static class AgentKeys
 {
     public static string Of(string agent) => agent.ToUpperInvariant();

@@ -83,7 +83,7 @@ public sealed class AgentStore : ReceiveActor
             Count(command);
             if (ids.Count == command.Entries.Count)
             {
-                _liveTail.Publish(command.Entries.Select((entry, i) => new StoredEntry(ids[i], entry)).ToList());
+                _liveTail.Publish(new StoredEntryList(command.Entries, ids));
             }
         }
 

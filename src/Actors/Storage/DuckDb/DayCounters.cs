@@ -24,36 +24,47 @@ internal sealed class DayCounters
         }
     }
 
-    public void Add(IReadOnlyList<LogEntry> entries)
+    /// <summary>Adds a batch's tally, counted beforehand on the caller's thread (see <see cref="Tally"/>).</summary>
+    public void Add(Tally tally)
     {
-        if (entries.Count == 0)
+        if (tally.Counts.Count == 0)
         {
             return;
         }
 
-        // One caller's rows are one agent's, mostly one level: count runs, then touch the dictionary per run.
-        var min = DateTime.MaxValue;
-        var max = DateTime.MinValue;
         lock (_gate)
         {
-            var agent = entries[0].Agent;
-            var level = entries[0].Level;
-            long run = 0;
+            foreach (var ((agent, level), n) in tally.Counts)
+            {
+                AddUnlocked(agent, level, n, tally.Min, tally.Max);
+            }
+        }
+    }
+
+    /// <summary>
+    /// What one batch adds to the counters. Counted by whoever appends, so the writer thread, which bounds how
+    /// fast the store takes rows, only merges a handful of numbers after its commit.
+    /// </summary>
+    public sealed class Tally
+    {
+        public Tally(IReadOnlyList<LogEntry> entries)
+        {
+            Min = DateTime.MaxValue;
+            Max = DateTime.MinValue;
             foreach (var e in entries)
             {
-                if (!ReferenceEquals(e.Agent, agent) || e.Level != level)
-                {
-                    AddUnlocked(agent, level, run, min, max);
-                    (agent, level, run) = (e.Agent, e.Level, 0);
-                }
-
-                run++;
-                min = e.Timestamp < min ? e.Timestamp : min;
-                max = e.Timestamp > max ? e.Timestamp : max;
+                ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(Counts, (e.Agent, e.Level), out _);
+                slot++;
+                Min = e.Timestamp < Min ? e.Timestamp : Min;
+                Max = e.Timestamp > Max ? e.Timestamp : Max;
             }
-
-            AddUnlocked(agent, level, run, min, max);
         }
+
+        public Dictionary<(string Agent, Level Level), long> Counts { get; } = new();
+
+        public DateTime Min { get; }
+
+        public DateTime Max { get; }
     }
 
     public bool Overlaps(DateTime? from, DateTime? to)

@@ -11,8 +11,11 @@ namespace LogAggregator.Storage.DuckDb;
 /// </summary>
 internal sealed class DayWriter
 {
-    /// <summary>Bounds one transaction's memory when callers outrun the disk.</summary>
-    private const int MaxRowsPerCommit = 200_000;
+    /// <summary>
+    /// Bounds one transaction's memory when callers outrun the disk, and keeps acknowledgements flowing: tailers
+    /// parse their next batches while the writer commits these, rather than waiting for one huge commit.
+    /// </summary>
+    private const int MaxRowsPerCommit = 50_000;
 
     private readonly Channel<PendingAppend> _queue =
         Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
@@ -120,7 +123,7 @@ internal sealed class DayWriter
 
         foreach (var append in batch)
         {
-            _file.Counters.Add(append.Entries);
+            _file.Counters.Add(append.Tally);
         }
 
         for (var i = 0; i < batch.Count; i++)
@@ -222,5 +225,7 @@ internal sealed record PendingAppend(
 {
     public TaskCompletionSource<IReadOnlyList<string>> Completion { get; } =
         new(TaskCreationOptions.RunContinuationsAsynchronously);
-}
 
+    /// <summary>Counted when the append is made, on the caller's thread.</summary>
+    public DayCounters.Tally Tally { get; } = new(Entries);
+}

@@ -20,7 +20,7 @@ public static class Report
         var text = new StringBuilder();
         text.AppendLine(Invariant($"### {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC — {workload.Lines:N0} lines, {workload.Entries:N0} entries, {workload.Bytes / 1e6:0} MB"));
         text.AppendLine();
-        text.AppendLine(Invariant($"Machine: {Environment.ProcessorCount} cores, {CpuModel()}; .NET {Environment.Version}; load average at the end {LoadAverage()}; {Knobs()}"));
+        text.AppendLine(MachineLine());
         text.AppendLine();
         text.AppendLine("| measurement | lines/s | seconds | vs bare | target | server peak RSS | server CPU (cores) | notes |");
         text.AppendLine("|---|---:|---:|---:|---|---:|---:|---|");
@@ -35,6 +35,9 @@ public static class Report
 
         return text.ToString();
     }
+
+    public static string MachineLine() =>
+        Invariant($"Machine: {Environment.ProcessorCount} cores, {CpuModel()}; .NET {Environment.Version}; load average at the end {LoadAverage()}; {Knobs()}");
 
     /// <summary>Appends the run to docs/BENCHMARKS.md, under its Results heading (the last section).</summary>
     public static void AppendToDoc(string table)
@@ -75,7 +78,7 @@ public static class Report
     {
         var knobs = Environment.GetEnvironmentVariables().Keys.Cast<string>()
             .Where(k => k.StartsWith("DOTNET_", StringComparison.Ordinal) && !k.StartsWith("DOTNET_CLI", StringComparison.Ordinal)
-                        && k is not ("DOTNET_ROOT" or "DOTNET_GENERATE_ASPNET_CERTIFICATE") && !k.StartsWith("DOTNET_NOLOGO", StringComparison.Ordinal))
+                        && !k.StartsWith("DOTNET_ROOT", StringComparison.Ordinal) && k is not "DOTNET_GENERATE_ASPNET_CERTIFICATE" && !k.StartsWith("DOTNET_NOLOGO", StringComparison.Ordinal))
             .Order()
             .Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}")
             .ToList();

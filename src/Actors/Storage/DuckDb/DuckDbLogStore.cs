@@ -17,6 +17,7 @@ public sealed class DuckDbLogStore : ILogStore
     private readonly object _gate = new();
     private readonly SortedDictionary<DateOnly, DayFile> _files = new();
     private readonly List<string> _skipped = [];
+    private readonly long _memoryLimit;
     private (DayFile File, DayWriter Writer)? _current;
     private bool _disposed;
 
@@ -26,21 +27,28 @@ public sealed class DuckDbLogStore : ILogStore
         _options = options;
         _clock = clock ?? TimeProvider.System;
         _directory = options.LogsDirectory;
+        _memoryLimit = MemoryShares.Parse(options.MemoryLimit);
         Directory.CreateDirectory(_directory);
+        var days = new List<DateOnly>();
         foreach (var path in Directory.EnumerateFiles(_directory, "*.duckdb"))
         {
-            if (!DayFile.TryParseName(Path.GetFileName(path), out var day))
+            if (DayFile.TryParseName(Path.GetFileName(path), out var day))
             {
-                continue;
+                days.Add(day);
             }
+        }
 
+        // Opened with their share already, so counting a week of files at start never holds a week of limits.
+        var share = MemoryShares.Split(_memoryLimit, days.Count, writing: false).Past;
+        foreach (var day in days)
+        {
             try
             {
-                _files[day] = DayFile.Open(_directory, day, options);
+                _files[day] = DayFile.Open(_directory, day, options, share);
             }
             catch (Exception e) when (e is DuckDBException or IOException)
             {
-                _skipped.Add($"{Path.GetFileName(path)}: {e.Message}");
+                _skipped.Add($"{DayFile.FileName(day)}: {e.Message}");
             }
         }
     }
@@ -162,6 +170,11 @@ public sealed class DuckDbLogStore : ILogStore
             {
                 _files.Remove(file.Day);
             }
+
+            if (doomed.Count > 0)
+            {
+                ShareMemory();
+            }
         }
 
         return await Task.Run<IReadOnlyList<string>>(() =>
@@ -213,7 +226,7 @@ public sealed class DuckDbLogStore : ILogStore
 
             if (!_files.TryGetValue(today, out var file))
             {
-                file = DayFile.Open(_directory, today, _options);
+                file = DayFile.Open(_directory, today, _options, MemoryShares.Split(_memoryLimit, _files.Count, writing: true).Writing);
                 _files[today] = file;
             }
 
@@ -221,7 +234,19 @@ public sealed class DuckDbLogStore : ILogStore
             var writer = new DayWriter(file, () => BeforeCommit);
             file.Writer = writer;
             _current = (file, writer);
+            ShareMemory();
             return writer;
+        }
+    }
+
+    /// <summary>Gives every open file its share of the limit; called under the gate whenever the set of files changes.</summary>
+    private void ShareMemory()
+    {
+        var writing = _current?.File;
+        var (writingShare, pastShare) = MemoryShares.Split(_memoryLimit, _files.Count - (writing is null ? 0 : 1), writing is not null);
+        foreach (var file in _files.Values)
+        {
+            file.LimitMemory(file == writing ? writingShare : pastShare);
         }
     }
 

@@ -152,6 +152,25 @@ public sealed class DuckDbLogStoreAnalyticsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Error_summary_samples_the_message_seen_most_often_across_day_files()
+    {
+        await _harness.AppendAsync(
+            Entry("retry 1 failed", level: Level.Error, at: T0),
+            Entry("retry 2 failed", level: Level.Error, at: T0.AddMinutes(1)),
+            Entry("retry 2 failed", agent: "HERMES", level: Level.Error, at: T0.AddMinutes(2)));
+        _harness.Clock.Now = Day1.AddDays(1);
+        await _harness.AppendAsync(
+            Entry("retry 1 failed", agent: "ATLAS", level: Level.Error, at: T0.AddMinutes(3)),
+            Entry("retry 1 failed", agent: "ATLAS", level: Level.Error, at: T0.AddMinutes(4)));
+
+        var summary = await _harness.Store.ErrorSummaryAsync(T0, T0.AddHours(1), top: 10);
+
+        var retry = Assert.Single(summary.TopErrors);
+        Assert.Equal(("retry <num> failed", 5L, "retry 1 failed"), (retry.Pattern, retry.Count, retry.Sample));
+        Assert.Equal(["ATLAS", "CERBERUS", "HERMES"], retry.Agents);
+    }
+
+    [Fact]
     public async Task Error_summary_of_a_window_without_errors_is_empty()
     {
         await _harness.AppendAsync(Entry("fine"), Entry("boom", level: Level.Error, at: T0.AddDays(-2)));

@@ -17,7 +17,11 @@ public sealed class DuckDbLogStore : ILogStore
     private readonly object _gate = new();
     private readonly SortedDictionary<DateOnly, DayFile> _files = new();
     private readonly List<string> _skipped = [];
+    private static readonly TimeSpan IndexInterval = TimeSpan.FromSeconds(5);
     private readonly long _memoryLimit;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource _indexReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Task _indexer;
     private (DayFile File, DayWriter Writer)? _current;
     private bool _disposed;
 
@@ -51,7 +55,12 @@ public sealed class DuckDbLogStore : ILogStore
                 _skipped.Add($"{DayFile.FileName(day)}: {e.Message}");
             }
         }
+
+        _indexer = Task.Run(IndexAsync);
     }
+
+    /// <summary>Completes after the first pass of the search index over every day file found at start.</summary>
+    public Task IndexReady => _indexReady.Task;
 
     /// <summary>Day files found at start that could not be opened, each with the reason.</summary>
     public IReadOnlyList<string> SkippedFiles => _skipped;
@@ -202,6 +211,9 @@ public sealed class DuckDbLogStore : ILogStore
             _disposed = true;
         }
 
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _indexer.ConfigureAwait(false);
+
         // Closing a file drains its writer first, so every accepted append is committed.
         await Task.Run(() =>
         {
@@ -236,6 +248,48 @@ public sealed class DuckDbLogStore : ILogStore
             _current = (file, writer);
             ShareMemory();
             return writer;
+        }
+    }
+
+    /// <summary>
+    /// Keeps every file's search index up to date: past days once, today's as its blocks fill. Newest first, since
+    /// searches read newest first. One pass over 10 M rows takes seconds, in the background.
+    /// </summary>
+    private async Task IndexAsync()
+    {
+        var token = _stopping.Token;
+        while (!token.IsCancellationRequested)
+        {
+            RefreshIndex(token);
+            _indexReady.TrySetResult();
+            try
+            {
+                await Task.Delay(IndexInterval, token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One pass of the indexer; tests call it to index what they just appended.</summary>
+    internal void RefreshIndex(CancellationToken token = default)
+    {
+        foreach (var file in Snapshot().Reverse())
+        {
+            try
+            {
+                using var lease = file.TryLease();
+                if (lease is not null && !token.IsCancellationRequested)
+                {
+                    file.Index.Extend(lease.Connection, token);
+                }
+            }
+            catch (Exception e) when (e is DuckDBException or OperationCanceledException)
+            {
+                // A damaged, deleted or cancelled file stays unindexed: its searches read every row.
+            }
         }
     }
 

@@ -153,7 +153,9 @@ internal static class LogQuery
         using var command = lease.Connection.CreateCommand();
         var where = LogRows.Where(filter, command);
         var match = SearchFilter.Clause(pattern, forceLiteral, command);
-        command.CommandText = $"SELECT {LogRows.Columns} FROM logs {where} AND {match} {LogRows.NewestFirst} LIMIT {limit}";
+        var blocks = lease.File.Index.Filter(SearchFilter.RequiredText(pattern, forceLiteral));
+        command.CommandText = $"SELECT {LogRows.Columns} FROM logs {where} AND {match} {(blocks.Length == 0 ? "" : "AND " + blocks)} "
+            + $"{LogRows.NewestFirst} LIMIT {limit}";
         LogRows.ReadInto(command, lease.File, rows, cancellationToken);
     }
 

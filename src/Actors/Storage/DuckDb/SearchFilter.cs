@@ -8,7 +8,7 @@ namespace LogAggregator.Storage.DuckDb;
 /// at all; a regex with a run of plain text every match must contain gets that substring test in front, so
 /// RE2 only sees the rows that can match.
 /// </summary>
-internal static class SearchFilter
+internal static partial class SearchFilter
 {
     private const int MinPrefilterLength = 3;
 
@@ -62,18 +62,27 @@ internal static class SearchFilter
         return false;
     }
 
+    /// <summary>Text every match contains, for <see cref="BigramIndex"/>; empty when unsure.</summary>
+    public static IReadOnlyList<string> RequiredText(SearchPattern pattern, bool forceLiteral) =>
+        forceLiteral || pattern.IsLiteral || PlainText(pattern.Text) ? [pattern.Text] : RequiredRuns(pattern.Text) ?? [];
+
+    /// <summary>The longest ASCII run that any match must contain, or null when unsure.</summary>
+    public static string? RequiredLiteral(string regex) =>
+        RequiredRuns(regex)?.Where(r => r.Length >= MinPrefilterLength).MaxBy(r => r.Length);
+
     /// <summary>
-    /// The longest ASCII run that any match must contain, or null when unsure. Alternation and groups give
-    /// up (a group may be optional); a quantifier that allows zero drops the character before it.
+    /// The ASCII runs that any match must contain, or null when unsure. Alternation and groups give up (a group
+    /// may be optional), as do escapes that spell a character by number or name; a quantifier that allows zero
+    /// drops the character before it.
     /// </summary>
-    public static string? RequiredLiteral(string regex)
+    public static List<string>? RequiredRuns(string regex)
     {
-        if (regex.Contains('|') || regex.Contains('('))
+        if (regex.Contains('|') || regex.Contains('(') || SpelledEscape().IsMatch(regex))
         {
             return null;
         }
 
-        var best = "";
+        var runs = new List<string>();
         var run = new StringBuilder();
         for (var i = 0; i < regex.Length; i++)
         {
@@ -107,18 +116,21 @@ internal static class SearchFilter
         }
 
         Flush();
-        return best.Length >= MinPrefilterLength ? best : null;
+        return runs;
 
         void Flush()
         {
-            if (run.Length > best.Length)
+            if (run.Length > 1)
             {
-                best = run.ToString();
+                runs.Add(run.ToString());
             }
 
             run.Clear();
         }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\\[xpPQuU0-9]")]
+    private static partial System.Text.RegularExpressions.Regex SpelledEscape();
 
     private static bool PlainText(string text)
     {

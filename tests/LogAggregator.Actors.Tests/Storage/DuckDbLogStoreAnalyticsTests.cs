@@ -171,6 +171,27 @@ public sealed class DuckDbLogStoreAnalyticsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_later_summary_counts_rows_stored_since_and_drops_rows_that_left_the_window()
+    {
+        await _harness.AppendAsync(
+            Entry("disk 1 full", agent: "ATLAS", level: Level.Error, at: T0),
+            Entry("disk 2 full", level: Level.Error, at: T0.AddMinutes(30)));
+        var first = await _harness.Store.ErrorSummaryAsync(T0, T0.AddHours(2), top: 10);
+        await _harness.AppendAsync(
+            Entry("disk 3 full", agent: "HERMES", level: Level.Critical, at: T0.AddHours(1)),
+            Entry("disk 4 full", agent: "HERMES", level: Level.Error, at: T0.AddHours(3)));
+
+        var later = await _harness.Store.ErrorSummaryAsync(T0.AddMinutes(10), T0.AddHours(2), top: 10);
+
+        Assert.Equal(2, first.TotalErrors);
+        Assert.Equal(2, later.TotalErrors);
+        Assert.Equal(new Dictionary<string, long> { ["CERBERUS"] = 1, ["HERMES"] = 1 }, later.ByAgent);
+        var disk = Assert.Single(later.TopErrors);
+        Assert.Equal(("disk <num> full", 2L, "disk 2 full"), (disk.Pattern, disk.Count, disk.Sample));
+        Assert.Equal(["CERBERUS", "HERMES"], disk.Agents);
+    }
+
+    [Fact]
     public async Task Error_summary_of_a_window_without_errors_is_empty()
     {
         await _harness.AppendAsync(Entry("fine"), Entry("boom", level: Level.Error, at: T0.AddDays(-2)));

@@ -55,6 +55,9 @@ internal sealed class DayFile
     /// <summary>Lets a search skip blocks of rows that cannot contain its text; built in the background.</summary>
     public BigramIndex Index { get; } = new();
 
+    /// <summary>Kept between error summaries; see <see cref="ErrorSummaryQuery"/>.</summary>
+    public ErrorTallyCache ErrorTallies { get; } = new();
+
     /// <summary>The seq the next appended row gets; only the writer moves it.</summary>
     public long NextSeq { get; set; } = 1;
 

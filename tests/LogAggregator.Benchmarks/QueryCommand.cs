@@ -80,7 +80,7 @@ public static class QueryCommand
         Console.WriteLine(table);
         if (writeDoc)
         {
-            Report.AppendToDoc(table);
+            Report.AppendToDoc(table, "## Query results");
         }
 
         return 0;

@@ -39,8 +39,11 @@ public static class Report
     public static string MachineLine() =>
         Invariant($"Machine: {Environment.ProcessorCount} cores, {CpuModel()}; .NET {Environment.Version}; load average at the end {LoadAverage()}; {Knobs()}");
 
-    /// <summary>Appends the run to docs/BENCHMARKS.md, under its Results heading (the last section).</summary>
-    public static void AppendToDoc(string table)
+    /// <summary>
+    /// Records the run in docs/BENCHMARKS.md at the end of the section headed <paramref name="heading"/>
+    /// (ingest: "## Results", query: "## Query results"), so each command's runs stay together.
+    /// </summary>
+    public static void AppendToDoc(string table, string heading = "## Results")
     {
         var doc = Path.Combine(RepoRoot(), "docs", "BENCHMARKS.md");
         if (!File.Exists(doc))
@@ -49,8 +52,23 @@ public static class Report
             return;
         }
 
-        File.AppendAllText(doc, Environment.NewLine + table);
-        Console.WriteLine($"appended to {doc}");
+        var lines = File.ReadAllLines(doc).ToList();
+        var start = lines.FindIndex(l => l.TrimEnd() == heading);
+        var end = start < 0 ? -1 : lines.FindIndex(start + 1, l => l.StartsWith("## ", StringComparison.Ordinal));
+        if (start < 0)
+        {
+            lines.AddRange(["", heading]);
+        }
+
+        var at = end < 0 ? lines.Count : end;
+        while (at > 0 && lines[at - 1].Length == 0)
+        {
+            lines.RemoveAt(--at);
+        }
+
+        lines.InsertRange(at, ["", .. table.TrimEnd().Split('\n'), .. end < 0 ? Array.Empty<string>() : [""]]);
+        File.WriteAllText(doc, string.Join('\n', lines) + "\n");
+        Console.WriteLine($"recorded in {doc} under {heading}");
     }
 
     private static string Verdict(Measurement m, Measurement? bare)

@@ -286,7 +286,7 @@ public sealed class DuckDbLogStore : ILogStore
                     file.Index.Extend(lease.Connection, token);
                 }
             }
-            catch (Exception e) when (e is DuckDBException or OperationCanceledException)
+            catch (Exception e) when (e is DuckDBException or OperationCanceledException or InvalidOperationException or ObjectDisposedException)
             {
                 // A damaged, deleted or cancelled file stays unindexed: its searches read every row.
             }

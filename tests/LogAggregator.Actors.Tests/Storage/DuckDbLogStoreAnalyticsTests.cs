@@ -103,6 +103,26 @@ public sealed class DuckDbLogStoreAnalyticsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Histograms_of_past_days_answer_each_filter_and_today_keeps_counting()
+    {
+        await _harness.AppendAsync(Entry("a", at: T0), Entry("b", agent: "HERMES", level: Level.Error, at: T0));
+        _harness.Clock.Now = Day1.AddDays(1);
+        await _harness.AppendAsync(Entry("c", at: T0.AddDays(1)));
+        // Reopened on day 2: today's file has no writer until the next append, which must still be counted.
+        await _harness.ReopenAsync();
+
+        var all = await _harness.Store.HistogramAsync(LogFilter.None, HistogramInterval.Day);
+        var hermes = await _harness.Store.HistogramAsync(new LogFilter(AgentKey: "HERMES"), HistogramInterval.Day);
+        await _harness.AppendAsync(Entry("d", at: T0.AddDays(1)));
+        var after = await _harness.Store.HistogramAsync(LogFilter.None, HistogramInterval.Day);
+
+        var day1 = T0.Date;
+        Assert.Equal([(day1, 2L), (day1.AddDays(1), 1L)], all.Buckets.Select(b => (b.Time, b.Count)));
+        Assert.Equal([(day1, 1L)], hermes.Buckets.Select(b => (b.Time, b.Count)));
+        Assert.Equal([(day1, 2L), (day1.AddDays(1), 2L)], after.Buckets.Select(b => (b.Time, b.Count)));
+    }
+
+    [Fact]
     public async Task Histogram_refuses_a_range_needing_too_many_buckets_unless_a_filter_narrows_it()
     {
         await _harness.AppendAsync(Entry("old", at: T0), Entry("new", at: T0.AddDays(30)));

@@ -55,6 +55,9 @@ internal sealed class DayFile
     /// <summary>Lets a search skip blocks of rows that cannot contain its text; built in the background.</summary>
     public BigramIndex Index { get; } = new();
 
+    /// <summary>A past day's histogram counts by (interval, agent, level); see <see cref="HistogramQuery"/>.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<(HistogramInterval, string?, Level?), (DateTime Time, Level Level, long Count)[]> Histograms { get; } = new();
+
     /// <summary>Kept between error summaries; see <see cref="ErrorSummaryQuery"/>.</summary>
     public ErrorTallyCache ErrorTallies { get; } = new();
 

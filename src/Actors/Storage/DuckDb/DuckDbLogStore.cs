@@ -11,13 +11,15 @@ namespace LogAggregator.Storage.DuckDb;
 /// </summary>
 public sealed class DuckDbLogStore : ILogStore
 {
+    /// <summary>How soon a block of today's rows joins the search index once full; until then searches read it.</summary>
+    private static readonly TimeSpan IndexInterval = TimeSpan.FromSeconds(5);
+
     private readonly DuckDbLogStoreOptions _options;
     private readonly TimeProvider _clock;
     private readonly string _directory;
     private readonly object _gate = new();
     private readonly SortedDictionary<DateOnly, DayFile> _files = new();
     private readonly List<string> _skipped = [];
-    private static readonly TimeSpan IndexInterval = TimeSpan.FromSeconds(5);
     private readonly long _memoryLimit;
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _indexReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -149,7 +151,9 @@ public sealed class DuckDbLogStore : ILogStore
     }
 
     public Task<Histogram> HistogramAsync(LogFilter filter, HistogramInterval interval, CancellationToken cancellationToken = default) =>
-        Task.Run(() => HistogramQuery.Run(Candidates(filter), filter, interval, cancellationToken), cancellationToken);
+        Task.Run(
+            () => HistogramQuery.Run(Candidates(filter), filter, interval, DateOnly.FromDateTime(_clock.GetUtcNow().UtcDateTime), cancellationToken),
+            cancellationToken);
 
     public Task<ErrorSummary> ErrorSummaryAsync(DateTime from, DateTime to, int top, CancellationToken cancellationToken = default) =>
         Task.Run(() => ErrorSummaryQuery.Run(Candidates(new LogFilter(From: from, To: to)), from, to, top, cancellationToken), cancellationToken);

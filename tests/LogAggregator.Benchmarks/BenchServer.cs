@@ -13,11 +13,16 @@ namespace LogAggregator.Benchmarks;
 public sealed class BenchServer : IAsyncDisposable
 {
     private readonly StringBuilder _output = new();
+    private readonly string _dataDirectory;
     private Process? _process;
 
-    public BenchServer(string root)
+    /// <param name="root">Fresh directory for tailed files; deleted on dispose.</param>
+    /// <param name="dataDirectory">AGGREGATED_DIR; defaults to root/data. One given here is kept on dispose, so a
+    /// prepared store can be reused.</param>
+    public BenchServer(string root, string? dataDirectory = null)
     {
         Root = root;
+        _dataDirectory = dataDirectory ?? Path.Combine(root, "data");
         Directory.CreateDirectory(LogDir);
     }
 
@@ -51,7 +56,7 @@ public sealed class BenchServer : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = Root,
         };
-        info.Environment["AGGREGATED_DIR"] = Path.Combine(Root, "data");
+        info.Environment["AGGREGATED_DIR"] = _dataDirectory;
         info.Environment["LOG_SOURCES"] = Path.Combine(LogDir, "*.log");
         info.Environment["COLLECT_INTERVAL"] = "1";
         info.Environment["AKKA_PORT"] = "0";
@@ -109,13 +114,18 @@ public sealed class BenchServer : IAsyncDisposable
     }
 
     /// <summary>Peak resident set of the server process so far, in MiB (VmHWM).</summary>
-    public double PeakRssMiB()
+    public double PeakRssMiB() => StatusMiB("VmHWM:");
+
+    /// <summary>Resident set of the server process now, in MiB (VmRSS).</summary>
+    public double RssMiB() => StatusMiB("VmRSS:");
+
+    private double StatusMiB(string field)
     {
         foreach (var line in File.ReadLines($"/proc/{_process!.Id}/status"))
         {
-            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            if (line.StartsWith(field, StringComparison.Ordinal))
             {
-                return long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0]) / 1024.0;
+                return long.Parse(line[field.Length..].Trim().Split(' ')[0]) / 1024.0;
             }
         }
 

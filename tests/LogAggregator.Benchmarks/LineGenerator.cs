@@ -37,6 +37,20 @@ public sealed class LineGenerator
         return lines;
     }
 
+    /// <summary>
+    /// One entry as the store holds it, without the text formats around it: the query benchmark builds millions
+    /// of these straight into day files. One in eight carries JSON metadata, as the JSON lines of the ingest mix do.
+    /// </summary>
+    public Model.LogEntry NextEntry(string agent, string source, DateTime timestamp)
+    {
+        var level = NextLevel();
+        var message = Message(level);
+        var metadata = _random.Next(8) == 0
+            ? $"{{\"user_id\":{_random.Next(1, 500_000)},\"region\":\"{(_random.Next(3) switch { 0 => "eu-west-1", 1 => "us-east-1", _ => "ap-south-1" })}\",\"duration_ms\":{_random.Next(1, 3000)}}}"
+            : Model.LogEntry.EmptyMetadata;
+        return new Model.LogEntry(timestamp, level, agent, message, source, metadata);
+    }
+
     private Model.Level NextLevel() => _random.Next(1000) switch
     {
         < 80 => Model.Level.Debug,

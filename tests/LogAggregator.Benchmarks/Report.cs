@@ -20,7 +20,7 @@ public static class Report
         var text = new StringBuilder();
         text.AppendLine(Invariant($"### {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC — {workload.Lines:N0} lines, {workload.Entries:N0} entries, {workload.Bytes / 1e6:0} MB"));
         text.AppendLine();
-        text.AppendLine(Invariant($"Machine: {Environment.ProcessorCount} cores, {CpuModel()}; .NET {Environment.Version}; load average at the end {LoadAverage()}; {Knobs()}"));
+        text.AppendLine(MachineLine());
         text.AppendLine();
         text.AppendLine("| measurement | lines/s | seconds | vs bare | target | server peak RSS | server CPU (cores) | notes |");
         text.AppendLine("|---|---:|---:|---:|---|---:|---:|---|");
@@ -36,8 +36,14 @@ public static class Report
         return text.ToString();
     }
 
-    /// <summary>Appends the run to docs/BENCHMARKS.md, under its Results heading (the last section).</summary>
-    public static void AppendToDoc(string table)
+    public static string MachineLine() =>
+        Invariant($"Machine: {Environment.ProcessorCount} cores, {CpuModel()}; .NET {Environment.Version}; load average at the end {LoadAverage()}; {Knobs()}");
+
+    /// <summary>
+    /// Records the run in docs/BENCHMARKS.md at the end of the section headed <paramref name="heading"/>
+    /// (ingest: "## Results", query: "## Query results"), so each command's runs stay together.
+    /// </summary>
+    public static void AppendToDoc(string table, string heading = "## Results")
     {
         var doc = Path.Combine(RepoRoot(), "docs", "BENCHMARKS.md");
         if (!File.Exists(doc))
@@ -46,8 +52,23 @@ public static class Report
             return;
         }
 
-        File.AppendAllText(doc, Environment.NewLine + table);
-        Console.WriteLine($"appended to {doc}");
+        var lines = File.ReadAllLines(doc).ToList();
+        var start = lines.FindIndex(l => l.TrimEnd() == heading);
+        var end = start < 0 ? -1 : lines.FindIndex(start + 1, l => l.StartsWith("## ", StringComparison.Ordinal));
+        if (start < 0)
+        {
+            lines.AddRange(["", heading]);
+        }
+
+        var at = end < 0 ? lines.Count : end;
+        while (at > 0 && lines[at - 1].Length == 0)
+        {
+            lines.RemoveAt(--at);
+        }
+
+        lines.InsertRange(at, ["", .. table.TrimEnd().Split('\n'), .. end < 0 ? Array.Empty<string>() : [""]]);
+        File.WriteAllText(doc, string.Join('\n', lines) + "\n");
+        Console.WriteLine($"recorded in {doc} under {heading}");
     }
 
     private static string Verdict(Measurement m, Measurement? bare)
@@ -75,7 +96,7 @@ public static class Report
     {
         var knobs = Environment.GetEnvironmentVariables().Keys.Cast<string>()
             .Where(k => k.StartsWith("DOTNET_", StringComparison.Ordinal) && !k.StartsWith("DOTNET_CLI", StringComparison.Ordinal)
-                        && k is not ("DOTNET_ROOT" or "DOTNET_GENERATE_ASPNET_CERTIFICATE") && !k.StartsWith("DOTNET_NOLOGO", StringComparison.Ordinal))
+                        && !k.StartsWith("DOTNET_ROOT", StringComparison.Ordinal) && k is not "DOTNET_GENERATE_ASPNET_CERTIFICATE" && !k.StartsWith("DOTNET_NOLOGO", StringComparison.Ordinal))
             .Order()
             .Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}")
             .ToList();

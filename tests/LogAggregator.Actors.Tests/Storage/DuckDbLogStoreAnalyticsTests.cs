@@ -103,6 +103,26 @@ public sealed class DuckDbLogStoreAnalyticsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Histograms_of_past_days_answer_each_filter_and_today_keeps_counting()
+    {
+        await _harness.AppendAsync(Entry("a", at: T0), Entry("b", agent: "HERMES", level: Level.Error, at: T0));
+        _harness.Clock.Now = Day1.AddDays(1);
+        await _harness.AppendAsync(Entry("c", at: T0.AddDays(1)));
+        // Reopened on day 2: today's file has no writer until the next append, which must still be counted.
+        await _harness.ReopenAsync();
+
+        var all = await _harness.Store.HistogramAsync(LogFilter.None, HistogramInterval.Day);
+        var hermes = await _harness.Store.HistogramAsync(new LogFilter(AgentKey: "HERMES"), HistogramInterval.Day);
+        await _harness.AppendAsync(Entry("d", at: T0.AddDays(1)));
+        var after = await _harness.Store.HistogramAsync(LogFilter.None, HistogramInterval.Day);
+
+        var day1 = T0.Date;
+        Assert.Equal([(day1, 2L), (day1.AddDays(1), 1L)], all.Buckets.Select(b => (b.Time, b.Count)));
+        Assert.Equal([(day1, 1L)], hermes.Buckets.Select(b => (b.Time, b.Count)));
+        Assert.Equal([(day1, 2L), (day1.AddDays(1), 2L)], after.Buckets.Select(b => (b.Time, b.Count)));
+    }
+
+    [Fact]
     public async Task Histogram_refuses_a_range_needing_too_many_buckets_unless_a_filter_narrows_it()
     {
         await _harness.AppendAsync(Entry("old", at: T0), Entry("new", at: T0.AddDays(30)));
@@ -149,6 +169,46 @@ public sealed class DuckDbLogStoreAnalyticsTests : IAsyncLifetime
         Assert.Equal(("disk /dev/sda1 full", 1L, "disk /dev/sda1 full"), (disk.Pattern, disk.Count, disk.Sample));
         Assert.Equal(["ATLAS"], disk.Agents);
         Assert.Equal("timeout after <num> ms", Assert.Single(topOne.TopErrors).Pattern);
+    }
+
+    [Fact]
+    public async Task Error_summary_samples_the_message_seen_most_often_across_day_files()
+    {
+        await _harness.AppendAsync(
+            Entry("retry 1 failed", level: Level.Error, at: T0),
+            Entry("retry 2 failed", level: Level.Error, at: T0.AddMinutes(1)),
+            Entry("retry 2 failed", agent: "HERMES", level: Level.Error, at: T0.AddMinutes(2)));
+        _harness.Clock.Now = Day1.AddDays(1);
+        await _harness.AppendAsync(
+            Entry("retry 1 failed", agent: "ATLAS", level: Level.Error, at: T0.AddMinutes(3)),
+            Entry("retry 1 failed", agent: "ATLAS", level: Level.Error, at: T0.AddMinutes(4)));
+
+        var summary = await _harness.Store.ErrorSummaryAsync(T0, T0.AddHours(1), top: 10);
+
+        var retry = Assert.Single(summary.TopErrors);
+        Assert.Equal(("retry <num> failed", 5L, "retry 1 failed"), (retry.Pattern, retry.Count, retry.Sample));
+        Assert.Equal(["ATLAS", "CERBERUS", "HERMES"], retry.Agents);
+    }
+
+    [Fact]
+    public async Task A_later_summary_counts_rows_stored_since_and_drops_rows_that_left_the_window()
+    {
+        await _harness.AppendAsync(
+            Entry("disk 1 full", agent: "ATLAS", level: Level.Error, at: T0),
+            Entry("disk 2 full", level: Level.Error, at: T0.AddMinutes(30)));
+        var first = await _harness.Store.ErrorSummaryAsync(T0, T0.AddHours(2), top: 10);
+        await _harness.AppendAsync(
+            Entry("disk 3 full", agent: "HERMES", level: Level.Critical, at: T0.AddHours(1)),
+            Entry("disk 4 full", agent: "HERMES", level: Level.Error, at: T0.AddHours(3)));
+
+        var later = await _harness.Store.ErrorSummaryAsync(T0.AddMinutes(10), T0.AddHours(2), top: 10);
+
+        Assert.Equal(2, first.TotalErrors);
+        Assert.Equal(2, later.TotalErrors);
+        Assert.Equal(new Dictionary<string, long> { ["CERBERUS"] = 1, ["HERMES"] = 1 }, later.ByAgent);
+        var disk = Assert.Single(later.TopErrors);
+        Assert.Equal(("disk <num> full", 2L, "disk 2 full"), (disk.Pattern, disk.Count, disk.Sample));
+        Assert.Equal(["CERBERUS", "HERMES"], disk.Agents);
     }
 
     [Fact]

@@ -37,6 +37,30 @@ public sealed class DuckDbLogStoreSearchTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("{}", false)]
+    [InlineData(@"\{\}", false)]
+    [InlineData(@"^\{", true)]
+    public async Task A_search_matching_empty_metadata_finds_entries_without_metadata(string query, bool matchesOtherMetadata)
+    {
+        await _harness.AppendAsync(Entry("no metadata here"), Entry("with metadata", metadata: """{"k":"v"}"""), Entry("plain"));
+
+        var found = (await Search(query)).Order().ToList();
+
+        Assert.Equal(matchesOtherMetadata ? ["no metadata here", "plain", "with metadata"] : ["no metadata here", "plain"], found);
+    }
+
+    [Theory]
+    [InlineData("503", "upstream returned 503")]
+    [InlineData("10-20", "retry window 10-20 s")]
+    public async Task A_literal_without_letters_is_found_in_message_and_metadata(string query, string message)
+    {
+        await _harness.AppendAsync(
+            Entry(message), Entry("in metadata", metadata: $$"""{"note":"{{query}}"}"""), Entry("unrelated 50 3"));
+
+        Assert.Equal(["in metadata", message], (await Search(query)).Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
     [InlineData("(unclosed", "bad (unclosed paren")]
     [InlineData("[bad", "a [bad bracket")]
     [InlineData(@"\Z", @"literal \Z please")]

@@ -27,14 +27,18 @@ internal sealed class DayFile
     private readonly object _leaseGate = new();
     private int _leases;
     private bool _closed;
+    private volatile string _memoryLimit;
+    private volatile string? _appliedMemoryLimit;
+    private volatile bool _configured;
 
-    private DayFile(DateOnly day, string path, DuckDbLogStoreOptions options)
+    private DayFile(DateOnly day, string path, DuckDbLogStoreOptions options, long memoryLimit)
     {
         Day = day;
         Path = path;
         IdPrefix = LogIds.Prefix(day);
         _options = options;
-        _connectionString = $"DataSource={path};memory_limit={options.MemoryLimit};threads={options.Threads}";
+        _memoryLimit = MemoryShares.Sql(memoryLimit);
+        _connectionString = $"DataSource={path};memory_limit={_memoryLimit};threads={options.Threads}";
         _anchor = Connect();
     }
 
@@ -47,6 +51,15 @@ internal sealed class DayFile
     public string IdPrefix { get; }
 
     public DayCounters Counters { get; } = new();
+
+    /// <summary>Lets a search skip blocks of rows that cannot contain its text; built in the background.</summary>
+    public BigramIndex Index { get; } = new();
+
+    /// <summary>A past day's histogram counts by (interval, agent, level); see <see cref="HistogramQuery"/>.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<(HistogramInterval, string?, Level?), (DateTime Time, Level Level, long Count)[]> Histograms { get; } = new();
+
+    /// <summary>Kept between error summaries; see <see cref="ErrorSummaryQuery"/>.</summary>
+    public ErrorTallyCache ErrorTallies { get; } = new();
 
     /// <summary>The seq the next appended row gets; only the writer moves it.</summary>
     public long NextSeq { get; set; } = 1;
@@ -66,9 +79,9 @@ internal sealed class DayFile
             System.IO.Path.GetFileNameWithoutExtension(fileName), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out day);
 
     /// <summary>Opens or creates the file, and counts what it already holds: the only full scan it ever gets.</summary>
-    public static DayFile Open(string directory, DateOnly day, DuckDbLogStoreOptions options)
+    public static DayFile Open(string directory, DateOnly day, DuckDbLogStoreOptions options, long memoryLimit)
     {
-        var file = new DayFile(day, System.IO.Path.Combine(directory, FileName(day)), options);
+        var file = new DayFile(day, System.IO.Path.Combine(directory, FileName(day)), options, memoryLimit);
         try
         {
             file.Load();
@@ -103,6 +116,16 @@ internal sealed class DayFile
             Release();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Gives the file's DuckDB instance a new buffer-pool limit (a setting of the instance, so any connection may
+    /// set it). A limit below what the pool holds now may be refused; the next query's connection retries it.
+    /// </summary>
+    public void LimitMemory(long bytes)
+    {
+        _memoryLimit = MemoryShares.Sql(bytes);
+        using var lease = TryLease();
     }
 
     /// <summary>Waits for running queries, checkpoints so the next start replays no WAL, and releases the instance.</summary>
@@ -141,10 +164,31 @@ internal sealed class DayFile
         connection.Open();
         try
         {
+            // Settings belong to the instance, not the connection: applied once, and the limit again when it changed,
+            // so a query's connection costs no statements.
             using var command = connection.CreateCommand();
-            command.CommandText = $"SET memory_limit = '{_options.MemoryLimit}'; SET threads = {_options.Threads}; "
-                + $"SET checkpoint_threshold = '{_options.CheckpointThreshold}';";
-            command.ExecuteNonQuery();
+            if (!_configured)
+            {
+                command.CommandText = $"SET threads = {_options.Threads}; SET checkpoint_threshold = '{_options.CheckpointThreshold}';";
+                command.ExecuteNonQuery();
+                _configured = true;
+            }
+
+            var limit = _memoryLimit;
+            if (limit != _appliedMemoryLimit)
+            {
+                command.CommandText = $"SET memory_limit = '{limit}'";
+                try
+                {
+                    command.ExecuteNonQuery();
+                    _appliedMemoryLimit = limit;
+                }
+                catch (DuckDBException)
+                {
+                    // More is cached than the new share allows and none of it could be evicted now; the next connection retries.
+                }
+            }
+
             return connection;
         }
         catch

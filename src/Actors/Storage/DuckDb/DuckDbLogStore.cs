@@ -11,12 +11,19 @@ namespace LogAggregator.Storage.DuckDb;
 /// </summary>
 public sealed class DuckDbLogStore : ILogStore
 {
+    /// <summary>How soon a block of today's rows joins the search index once full; until then searches read it.</summary>
+    private static readonly TimeSpan IndexInterval = TimeSpan.FromSeconds(5);
+
     private readonly DuckDbLogStoreOptions _options;
     private readonly TimeProvider _clock;
     private readonly string _directory;
     private readonly object _gate = new();
     private readonly SortedDictionary<DateOnly, DayFile> _files = new();
     private readonly List<string> _skipped = [];
+    private readonly long _memoryLimit;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource _indexReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Task _indexer;
     private (DayFile File, DayWriter Writer)? _current;
     private bool _disposed;
 
@@ -26,24 +33,36 @@ public sealed class DuckDbLogStore : ILogStore
         _options = options;
         _clock = clock ?? TimeProvider.System;
         _directory = options.LogsDirectory;
+        _memoryLimit = MemoryShares.Parse(options.MemoryLimit);
         Directory.CreateDirectory(_directory);
+        var days = new List<DateOnly>();
         foreach (var path in Directory.EnumerateFiles(_directory, "*.duckdb"))
         {
-            if (!DayFile.TryParseName(Path.GetFileName(path), out var day))
+            if (DayFile.TryParseName(Path.GetFileName(path), out var day))
             {
-                continue;
+                days.Add(day);
             }
+        }
 
+        // Opened with their share already, so counting a week of files at start never holds a week of limits.
+        var share = MemoryShares.Split(_memoryLimit, days.Count, writing: false).Past;
+        foreach (var day in days)
+        {
             try
             {
-                _files[day] = DayFile.Open(_directory, day, options);
+                _files[day] = DayFile.Open(_directory, day, options, share);
             }
             catch (Exception e) when (e is DuckDBException or IOException)
             {
-                _skipped.Add($"{Path.GetFileName(path)}: {e.Message}");
+                _skipped.Add($"{DayFile.FileName(day)}: {e.Message}");
             }
         }
+
+        _indexer = Task.Run(IndexAsync);
     }
+
+    /// <summary>Completes after the first pass of the search index over every day file found at start.</summary>
+    public Task IndexReady => _indexReady.Task;
 
     /// <summary>Day files found at start that could not be opened, each with the reason.</summary>
     public IReadOnlyList<string> SkippedFiles => _skipped;
@@ -132,7 +151,9 @@ public sealed class DuckDbLogStore : ILogStore
     }
 
     public Task<Histogram> HistogramAsync(LogFilter filter, HistogramInterval interval, CancellationToken cancellationToken = default) =>
-        Task.Run(() => HistogramQuery.Run(Candidates(filter), filter, interval, cancellationToken), cancellationToken);
+        Task.Run(
+            () => HistogramQuery.Run(Candidates(filter), filter, interval, DateOnly.FromDateTime(_clock.GetUtcNow().UtcDateTime), cancellationToken),
+            cancellationToken);
 
     public Task<ErrorSummary> ErrorSummaryAsync(DateTime from, DateTime to, int top, CancellationToken cancellationToken = default) =>
         Task.Run(() => ErrorSummaryQuery.Run(Candidates(new LogFilter(From: from, To: to)), from, to, top, cancellationToken), cancellationToken);
@@ -162,6 +183,11 @@ public sealed class DuckDbLogStore : ILogStore
             {
                 _files.Remove(file.Day);
             }
+
+            if (doomed.Count > 0)
+            {
+                ShareMemory();
+            }
         }
 
         return await Task.Run<IReadOnlyList<string>>(() =>
@@ -189,6 +215,9 @@ public sealed class DuckDbLogStore : ILogStore
             _disposed = true;
         }
 
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _indexer.ConfigureAwait(false);
+
         // Closing a file drains its writer first, so every accepted append is committed.
         await Task.Run(() =>
         {
@@ -213,7 +242,7 @@ public sealed class DuckDbLogStore : ILogStore
 
             if (!_files.TryGetValue(today, out var file))
             {
-                file = DayFile.Open(_directory, today, _options);
+                file = DayFile.Open(_directory, today, _options, MemoryShares.Split(_memoryLimit, _files.Count, writing: true).Writing);
                 _files[today] = file;
             }
 
@@ -221,7 +250,61 @@ public sealed class DuckDbLogStore : ILogStore
             var writer = new DayWriter(file, () => BeforeCommit);
             file.Writer = writer;
             _current = (file, writer);
+            ShareMemory();
             return writer;
+        }
+    }
+
+    /// <summary>
+    /// Keeps every file's search index up to date: past days once, today's as its blocks fill. Newest first, since
+    /// searches read newest first. One pass over 10 M rows takes seconds, in the background.
+    /// </summary>
+    private async Task IndexAsync()
+    {
+        var token = _stopping.Token;
+        while (!token.IsCancellationRequested)
+        {
+            RefreshIndex(token);
+            _indexReady.TrySetResult();
+            try
+            {
+                await Task.Delay(IndexInterval, token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One pass of the indexer; tests call it to index what they just appended.</summary>
+    internal void RefreshIndex(CancellationToken token = default)
+    {
+        foreach (var file in Snapshot().Reverse())
+        {
+            try
+            {
+                using var lease = file.TryLease();
+                if (lease is not null && !token.IsCancellationRequested)
+                {
+                    file.Index.Extend(lease.Connection, token);
+                }
+            }
+            catch (Exception e) when (e is DuckDBException or OperationCanceledException or InvalidOperationException or ObjectDisposedException)
+            {
+                // A damaged, deleted or cancelled file stays unindexed: its searches read every row.
+            }
+        }
+    }
+
+    /// <summary>Gives every open file its share of the limit; called under the gate whenever the set of files changes.</summary>
+    private void ShareMemory()
+    {
+        var writing = _current?.File;
+        var (writingShare, pastShare) = MemoryShares.Split(_memoryLimit, _files.Count - (writing is null ? 0 : 1), writing is not null);
+        foreach (var file in _files.Values)
+        {
+            file.LimitMemory(file == writing ? writingShare : pastShare);
         }
     }
 

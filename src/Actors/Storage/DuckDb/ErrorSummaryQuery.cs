@@ -8,96 +8,138 @@ namespace LogAggregator.Storage.DuckDb;
 /// <see cref="MessagePatterns.Mask"/> (the masking alerting uses, which SQL could only imitate). Folding equal
 /// (agent, message) pairs in SQL first cost more than it saved when messages carry ids (153 against 66 ms for
 /// 140k error rows of a 1.4M-row day), so rows stream over and each distinct message is masked once.
+/// Reading and masking a day's errors costs ~170 ms, so for the usual short windows each file keeps a tally of
+/// its error rows from a start time on (<see cref="ErrorTallyCache"/>): a later request adds only rows
+/// committed since and subtracts the rows outside its window.
 /// </summary>
 internal static class ErrorSummaryQuery
 {
+    /// <summary>Longer windows are rare and would keep many days of messages in memory: they are read afresh.</summary>
+    private static readonly TimeSpan CachedWindow = TimeSpan.FromHours(48);
+
     public static ErrorSummary Run(DayFile[] candidates, DateTime from, DateTime to, int top, CancellationToken cancellationToken)
     {
-        var byAgent = new Dictionary<string, long>(StringComparer.Ordinal);
-        var byMessage = new Dictionary<string, MessageTally>(StringComparer.Ordinal);
-        var patterns = new Dictionary<string, PatternTally>(StringComparer.Ordinal);
-        long total = 0;
-        foreach (var file in candidates.Where(HasErrors))
+        from = LogRows.ToUtc(from);
+        to = LogRows.ToUtc(to);
+        var files = candidates.Where(HasErrors).ToArray();
+        var result = new ErrorTally();
+        if (to - from > CachedWindow)
         {
-            using var lease = file.TryLease();
-            if (lease is null)
+            foreach (var file in files)
             {
-                continue;
-            }
-
-            using var command = lease.Connection.CreateCommand();
-            command.CommandText = $"SELECT agent, message FROM logs WHERE level >= {(byte)Level.Error} AND ts >= $from AND ts < $to";
-            command.Parameters.Add(new DuckDBParameter("from", LogRows.ToUtc(from)));
-            command.Parameters.Add(new DuckDBParameter("to", LogRows.ToUtc(to)));
-            using var cancel = cancellationToken.Register(command.Cancel);
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                var agent = reader.GetString(0);
-                var message = reader.GetString(1);
-                total++;
-                byAgent[agent] = byAgent.GetValueOrDefault(agent) + 1;
-                if (!byMessage.TryGetValue(message, out var seen))
+                using var lease = file.TryLease();
+                if (lease is not null)
                 {
-                    var pattern = MessagePatterns.Mask(message);
-                    if (!patterns.TryGetValue(pattern, out var tally))
-                    {
-                        tally = new PatternTally();
-                        patterns[pattern] = tally;
-                    }
-
-                    seen = new MessageTally(tally);
-                    byMessage[message] = seen;
+                    Read(lease, $"ts >= $from AND ts < $to", from, to, cancellationToken, (agent, message) => result.Add(agent, message));
                 }
-
-                seen.Count++;
-                seen.Pattern.Count++;
-                seen.Pattern.Agents.Add(agent);
             }
+
+            return result.Summary(top);
         }
 
-        foreach (var (message, seen) in byMessage)
+        // Building a file's tally is CPU-bound .NET work: files are built on their own cores, then merged in turn.
+        var parallel = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount };
+        Parallel.ForEach(files, parallel, file => Contribute(file, from, to, null, cancellationToken));
+        foreach (var file in files)
         {
-            seen.Pattern.Offer(message, seen.Count);
+            Contribute(file, from, to, result, cancellationToken);
         }
 
-        var topErrors = patterns
-            .OrderByDescending(p => p.Value.Count).ThenBy(p => p.Key, StringComparer.Ordinal)
-            .Take(Math.Max(0, top))
-            .Select(p => new ErrorPattern(p.Key, p.Value.Count, p.Value.Agents.Order(StringComparer.Ordinal).ToList(), p.Value.Sample))
-            .ToList();
-        return new ErrorSummary(total, byAgent, topErrors);
+        return result.Summary(top);
+    }
+
+    /// <summary>
+    /// Brings the file's tally up to date (rebuilt when it starts after <paramref name="from"/> or too long before
+    /// it) and, given a result, adds the tally minus the rows outside [from, to) — under the tally's lock, so the
+    /// rows subtracted are exactly those the tally holds.
+    /// </summary>
+    private static void Contribute(DayFile file, DateTime from, DateTime to, ErrorTally? result, CancellationToken cancellationToken)
+    {
+        using var lease = file.TryLease();
+        if (lease is null)
+        {
+            return;
+        }
+
+        var cache = file.ErrorTallies;
+        lock (cache)
+        {
+            if (cache.Tally is null || cache.From > from || from - cache.From > ErrorTallyCache.MaxSlack)
+            {
+                cache.Tally = new ErrorTally();
+                cache.From = from;
+                cache.Through = 0;
+            }
+
+            var tally = cache.Tally;
+            using (var max = lease.Connection.CreateCommand())
+            {
+                max.CommandText = "SELECT coalesce(max(seq), 0) FROM logs";
+                var committed = LogRows.Count(max, cancellationToken);
+                if (committed > cache.Through)
+                {
+                    Read(
+                        lease, $"seq > {cache.Through} AND seq <= {committed} AND ts >= $from", cache.From, to, cancellationToken,
+                        (agent, message) => tally.Add(agent, message));
+                    cache.Through = committed;
+                }
+            }
+
+            if (result is null)
+            {
+                return;
+            }
+
+            result.AddAll(tally);
+            Read(
+                lease, $"seq <= {cache.Through} AND ts >= $start AND (ts < $from OR ts >= $to)", from, to, cancellationToken,
+                (agent, message) => result.Add(agent, message, -1), cache.From);
+        }
+    }
+
+    /// <summary>Error rows matching <paramref name="where"/>; only numbers we computed are spliced into it.</summary>
+    private static void Read(
+        DayFile.Lease lease, string where, DateTime from, DateTime to, CancellationToken cancellationToken, Action<string, string> row,
+        DateTime? start = null)
+    {
+        using var command = lease.Connection.CreateCommand();
+        command.CommandText = $"SELECT agent, message FROM logs WHERE level >= {(byte)Level.Error} AND {where}";
+        if (where.Contains("$from", StringComparison.Ordinal))
+        {
+            command.Parameters.Add(new DuckDBParameter("from", from));
+        }
+
+        if (where.Contains("$to", StringComparison.Ordinal))
+        {
+            command.Parameters.Add(new DuckDBParameter("to", to));
+        }
+
+        if (start is { } s)
+        {
+            command.Parameters.Add(new DuckDBParameter("start", s));
+        }
+
+        using var cancel = cancellationToken.Register(command.Cancel);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            row(reader.GetString(0), reader.GetString(1));
+        }
     }
 
     private static bool HasErrors(DayFile file) =>
         file.Counters.Count(null, Level.Error) + file.Counters.Count(null, Level.Critical) + file.Counters.Count(null, Level.Fatal) > 0;
+}
 
-    /// <summary>Messages repeat far more than patterns vary, so each distinct message is masked once.</summary>
-    private sealed class MessageTally(PatternTally pattern)
-    {
-        public PatternTally Pattern { get; } = pattern;
+/// <summary>One day file's error tally of every row committed through <see cref="Through"/> stamped at or after <see cref="From"/>.</summary>
+internal sealed class ErrorTallyCache
+{
+    /// <summary>Past this the rows to subtract cost more than a rebuild saves.</summary>
+    public static readonly TimeSpan MaxSlack = TimeSpan.FromHours(1);
 
-        public long Count { get; set; }
-    }
+    public ErrorTally? Tally { get; set; }
 
-    /// <summary>The sample is the message seen most often under the pattern (ties: the ordinally first).</summary>
-    private sealed class PatternTally
-    {
-        private long _sampleCount;
+    public DateTime From { get; set; }
 
-        public long Count { get; set; }
-
-        public HashSet<string> Agents { get; } = new(StringComparer.Ordinal);
-
-        public string Sample { get; private set; } = "";
-
-        public void Offer(string message, long count)
-        {
-            if (count > _sampleCount || count == _sampleCount && string.CompareOrdinal(message, Sample) < 0)
-            {
-                _sampleCount = count;
-                Sample = message;
-            }
-        }
-    }
+    public long Through { get; set; }
 }

@@ -4,7 +4,8 @@ namespace LogAggregator.Storage.DuckDb;
 
 /// <summary>
 /// Each day file groups its own rows by (bucket, level) in DuckDB and hands back at most a few thousand rows;
-/// the buckets of different files (a late entry lands in the next arrival day) are summed here.
+/// the buckets of different files (a late entry lands in the next arrival day) are summed here. A past day file
+/// covered whole by the range keeps its counts per filter, so a week's histogram scans only today's file again.
 /// </summary>
 internal static class HistogramQuery
 {
@@ -15,7 +16,8 @@ internal static class HistogramQuery
     /// </summary>
     private const long MillisecondsBeforeUnixEpoch = 62_135_596_800_000;
 
-    public static Histogram Run(DayFile[] candidates, LogFilter filter, HistogramInterval interval, CancellationToken cancellationToken)
+    public static Histogram Run(
+        DayFile[] candidates, LogFilter filter, HistogramInterval interval, DateOnly today, CancellationToken cancellationToken)
     {
         var files = candidates.Where(f => f.Counters.Count(filter.AgentKey, filter.Level) > 0).ToArray();
         GuardWidth(files, filter, interval);
@@ -24,31 +26,67 @@ internal static class HistogramQuery
         var width = (long)interval.Length().TotalMilliseconds;
         foreach (var file in files)
         {
-            using var lease = file.TryLease();
-            if (lease is null)
+            // A past day takes no more writes once its writer has drained (only today's file is ever written): when the
+            // range covers it whole, its counts depend on the filter alone.
+            var key = (interval, filter.AgentKey, filter.Level);
+            var reusable = file.Day < today && file.Writer is null or { Stopped.IsCompleted: true } && file.Counters.Covers(filter.From, filter.To);
+            if (!reusable || !file.Histograms.TryGetValue(key, out var counts))
             {
-                continue;
+                counts = Read(file, filter, width, cancellationToken);
+                if (counts is null)
+                {
+                    continue;
+                }
+
+                if (reusable)
+                {
+                    if (file.Histograms.Count >= MaxCachedPerFile)
+                    {
+                        file.Histograms.Clear();
+                    }
+
+                    file.Histograms[key] = counts;
+                }
             }
 
-            using var command = lease.Connection.CreateCommand();
-            var where = LogRows.Where(filter, command);
-            command.CommandText = $"SELECT (epoch_ms(ts) + {MillisecondsBeforeUnixEpoch}) // {width} AS bucket, level, count(*) FROM logs {where} GROUP BY ALL";
-            using var cancel = cancellationToken.Register(command.Cancel);
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
+            foreach (var (time, level, count) in counts)
             {
-                var time = new DateTime(reader.GetInt64(0) * width * TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
                 if (!buckets.TryGetValue(time, out var byLevel))
                 {
                     byLevel = new long[Levels.All.Count];
                     buckets[time] = byLevel;
                 }
 
-                byLevel[reader.GetByte(1)] += reader.GetInt64(2);
+                byLevel[(int)level] += count;
             }
         }
 
         return new Histogram(interval, buckets.Select(b => Bucket(b.Key, b.Value)).ToList());
+    }
+
+    /// <summary>Distinct (interval, agent, level) filters kept per past day file; a few KB each.</summary>
+    private const int MaxCachedPerFile = 32;
+
+    private static (DateTime Time, Level Level, long Count)[]? Read(DayFile file, LogFilter filter, long width, CancellationToken cancellationToken)
+    {
+        using var lease = file.TryLease();
+        if (lease is null)
+        {
+            return null;
+        }
+
+        using var command = lease.Connection.CreateCommand();
+        var where = LogRows.Where(filter, command);
+        command.CommandText = $"SELECT (epoch_ms(ts) + {MillisecondsBeforeUnixEpoch}) // {width} AS bucket, level, count(*) FROM logs {where} GROUP BY ALL";
+        using var cancel = cancellationToken.Register(command.Cancel);
+        using var reader = command.ExecuteReader();
+        var counts = new List<(DateTime, Level, long)>();
+        while (reader.Read())
+        {
+            counts.Add((new DateTime(reader.GetInt64(0) * width * TimeSpan.TicksPerMillisecond, DateTimeKind.Utc), (Level)reader.GetByte(1), reader.GetInt64(2)));
+        }
+
+        return counts.ToArray();
     }
 
     /// <summary>

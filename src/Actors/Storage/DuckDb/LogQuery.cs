@@ -21,25 +21,56 @@ internal static class LogQuery
         var newestFirst = files.OrderByDescending(f => f.Counters.Range?.Max ?? DateTime.MinValue).ToArray();
         foreach (var file in newestFirst)
         {
+            // Files answered by their counters alone are not even connected to: a first page touches one file.
+            var counters = file.Counters;
+            var counted = counters.Covers(filter.From, filter.To);
+            var matching = counters.Count(filter.AgentKey, filter.Level);
+            var noRows = wanted == 0 || matching == 0
+                || rows.Count >= wanted && counters.Range?.Max < rows[wanted - 1].Stored.Entry.Timestamp;
+            if (counted)
+            {
+                total += matching;
+            }
+
+            if (counted && noRows || matching == 0)
+            {
+                continue;
+            }
+
             using var lease = file.TryLease();
             if (lease is null)
             {
                 continue;
             }
 
-            total += CountIn(lease, filter, cancellationToken);
-            if (wanted == 0 || rows.Count >= wanted && file.Counters.Range?.Max < rows[wanted - 1].Stored.Entry.Timestamp)
+            if (!counted)
+            {
+                total += CountIn(lease, filter, cancellationToken);
+            }
+
+            if (noRows)
             {
                 continue;
             }
 
-            using var command = lease.Connection.CreateCommand();
-            var where = LogRows.Where(filter, command);
             // Alone, a file pages itself; otherwise each file gives its top rows and they are merged here.
-            command.CommandText = newestFirst.Length == 1
-                ? $"SELECT {LogRows.Columns} FROM logs {where} {LogRows.NewestFirst} LIMIT {paging.Limit} OFFSET {paging.Offset}"
-                : $"SELECT {LogRows.Columns} FROM logs {where} {LogRows.NewestFirst} LIMIT {wanted}";
-            LogRows.ReadInto(command, file, rows, cancellationToken);
+            var (limit, offset) = newestFirst.Length == 1 ? (paging.Limit, paging.Offset) : (wanted, 0);
+            var before = rows.Count;
+            if (TimeWindow.Cut(file.Counters, filter, offset + limit) is { } cut)
+            {
+                // Exact when the window yields a whole page: every row left out is older than all rows in it.
+                ReadTop(lease, filter with { From = cut }, limit, offset, rows, cancellationToken);
+                if (rows.Count - before < limit)
+                {
+                    rows.RemoveRange(before, rows.Count - before);
+                    ReadTop(lease, filter, limit, offset, rows, cancellationToken);
+                }
+            }
+            else
+            {
+                ReadTop(lease, filter, limit, offset, rows, cancellationToken);
+            }
+
             rows.Sort(LogRow.NewestFirst);
             if (rows.Count > wanted)
             {
@@ -48,6 +79,15 @@ internal static class LogQuery
         }
 
         return new LogPage(newestFirst.Length == 1 ? rows.Select(r => r.Stored).ToList() : Page(rows, paging), total);
+    }
+
+    private static void ReadTop(
+        DayFile.Lease lease, LogFilter filter, int limit, int offset, List<LogRow> rows, CancellationToken cancellationToken)
+    {
+        using var command = lease.Connection.CreateCommand();
+        var where = LogRows.Where(filter, command);
+        command.CommandText = $"SELECT {LogRows.Columns} FROM logs {where} {LogRows.NewestFirst} LIMIT {limit} OFFSET {offset}";
+        LogRows.ReadInto(command, lease.File, rows, cancellationToken);
     }
 
     /// <summary>
@@ -113,19 +153,15 @@ internal static class LogQuery
         using var command = lease.Connection.CreateCommand();
         var where = LogRows.Where(filter, command);
         var match = SearchFilter.Clause(pattern, forceLiteral, command);
-        command.CommandText = $"SELECT {LogRows.Columns} FROM logs {where} AND {match} {LogRows.NewestFirst} LIMIT {limit}";
+        var blocks = lease.File.Index.Filter(SearchFilter.RequiredText(pattern, forceLiteral));
+        command.CommandText = $"SELECT {LogRows.Columns} FROM logs {where} AND {match} {(blocks.Length == 0 ? "" : "AND " + blocks)} "
+            + $"{LogRows.NewestFirst} LIMIT {limit}";
         LogRows.ReadInto(command, lease.File, rows, cancellationToken);
     }
 
-    /// <summary>The counters answer unless a time bound cuts through the file.</summary>
+    /// <summary>A count where a time bound cuts through the file, so the counters cannot answer.</summary>
     private static long CountIn(DayFile.Lease lease, LogFilter filter, CancellationToken cancellationToken)
     {
-        var counters = lease.File.Counters;
-        if (counters.Covers(filter.From, filter.To))
-        {
-            return counters.Count(filter.AgentKey, filter.Level);
-        }
-
         using var command = lease.Connection.CreateCommand();
         command.CommandText = $"SELECT count(*) FROM logs {LogRows.Where(filter, command)}";
         return LogRows.Count(command, cancellationToken);

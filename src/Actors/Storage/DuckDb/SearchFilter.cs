@@ -8,23 +8,29 @@ namespace LogAggregator.Storage.DuckDb;
 /// at all; a regex with a run of plain text every match must contain gets that substring test in front, so
 /// RE2 only sees the rows that can match.
 /// </summary>
-internal static class SearchFilter
+internal static partial class SearchFilter
 {
     private const int MinPrefilterLength = 3;
 
     public static string Clause(SearchPattern pattern, bool forceLiteral, DuckDBCommand command)
     {
+        // Most entries carry no metadata ("{}"): unless the search matches that text itself, such rows skip the test.
+        var metadata = MatchesEmptyMetadata(pattern, forceLiteral) ? "" : $"metadata <> '{Model.LogEntry.EmptyMetadata}' AND ";
         if (forceLiteral || pattern.IsLiteral || PlainText(pattern.Text))
         {
             if (IsAscii(pattern.Text))
             {
                 command.Parameters.Add(new DuckDBParameter("lit", pattern.Text.ToLowerInvariant()));
-                return "(contains(lower(message), $lit) OR contains(lower(metadata), $lit))";
+                // Without letters case cannot matter, and lower() costs more than the search (126 against 200 ms on
+                // 1.4M rows): the plain test.
+                return HasLetters(pattern.Text)
+                    ? $"(contains(lower(message), $lit) OR ({metadata}contains(lower(metadata), $lit)))"
+                    : $"(contains(message, $lit) OR ({metadata}contains(metadata, $lit)))";
             }
 
             // Outside ASCII, DuckDB's lower() and RE2's case folding may disagree; let RE2 decide.
             command.Parameters.Add(new DuckDBParameter("re", "(?i)" + SearchPattern.EscapeLiteral(pattern.Text)));
-            return "(regexp_matches(message, $re) OR regexp_matches(metadata, $re))";
+            return $"(regexp_matches(message, $re) OR ({metadata}regexp_matches(metadata, $re)))";
         }
 
         command.Parameters.Add(new DuckDBParameter("re", pattern.Re2));
@@ -32,24 +38,51 @@ internal static class SearchFilter
         {
             command.Parameters.Add(new DuckDBParameter("lit", literal.ToLowerInvariant()));
             return "((contains(lower(message), $lit) AND regexp_matches(message, $re))"
-                + " OR (contains(lower(metadata), $lit) AND regexp_matches(metadata, $re)))";
+                + $" OR ({metadata}contains(lower(metadata), $lit) AND regexp_matches(metadata, $re)))";
         }
 
-        return "(regexp_matches(message, $re) OR regexp_matches(metadata, $re))";
+        return $"(regexp_matches(message, $re) OR ({metadata}regexp_matches(metadata, $re)))";
     }
 
-    /// <summary>
-    /// The longest ASCII run that any match must contain, or null when unsure. Alternation and groups give
-    /// up (a group may be optional); a quantifier that allows zero drops the character before it.
-    /// </summary>
-    public static string? RequiredLiteral(string regex)
+    private static bool MatchesEmptyMetadata(SearchPattern pattern, bool forceLiteral) =>
+        forceLiteral
+            ? Model.LogEntry.EmptyMetadata.Contains(pattern.Text, StringComparison.OrdinalIgnoreCase)
+            : pattern.Highlighter.IsMatch(Model.LogEntry.EmptyMetadata);
+
+    private static bool HasLetters(string text)
     {
-        if (regex.Contains('|') || regex.Contains('('))
+        foreach (var c in text)
+        {
+            if (char.IsLetter(c))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Text every match contains, for <see cref="BigramIndex"/>; empty when unsure.</summary>
+    public static IReadOnlyList<string> RequiredText(SearchPattern pattern, bool forceLiteral) =>
+        forceLiteral || pattern.IsLiteral || PlainText(pattern.Text) ? [pattern.Text] : RequiredRuns(pattern.Text) ?? [];
+
+    /// <summary>The longest ASCII run that any match must contain, or null when unsure.</summary>
+    public static string? RequiredLiteral(string regex) =>
+        RequiredRuns(regex)?.Where(r => r.Length >= MinPrefilterLength).MaxBy(r => r.Length);
+
+    /// <summary>
+    /// The ASCII runs that any match must contain, or null when unsure. Alternation and groups give up (a group
+    /// may be optional), as do escapes that spell a character by number or name; a quantifier that allows zero
+    /// drops the character before it.
+    /// </summary>
+    public static List<string>? RequiredRuns(string regex)
+    {
+        if (regex.Contains('|') || regex.Contains('(') || SpelledEscape().IsMatch(regex))
         {
             return null;
         }
 
-        var best = "";
+        var runs = new List<string>();
         var run = new StringBuilder();
         for (var i = 0; i < regex.Length; i++)
         {
@@ -83,18 +116,21 @@ internal static class SearchFilter
         }
 
         Flush();
-        return best.Length >= MinPrefilterLength ? best : null;
+        return runs;
 
         void Flush()
         {
-            if (run.Length > best.Length)
+            if (run.Length > 1)
             {
-                best = run.ToString();
+                runs.Add(run.ToString());
             }
 
             run.Clear();
         }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\\[xpPQuU0-9]")]
+    private static partial System.Text.RegularExpressions.Regex SpelledEscape();
 
     private static bool PlainText(string text)
     {

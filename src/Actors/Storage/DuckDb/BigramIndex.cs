@@ -1,0 +1,172 @@
+using System.Globalization;
+using System.Text;
+using DuckDB.NET.Data;
+
+namespace LogAggregator.Storage.DuckDb;
+
+/// <summary>
+/// Which blocks of a day file's rows (by seq) can hold a search's required text. Per block of
+/// <see cref="BlockRows"/> rows it keeps the set of case-folded ASCII character pairs found in message and
+/// metadata, exactly (a 16,384-bit map, 2 KB), so a rare token or a regex whose required runs hold an unseen
+/// pair reads a few blocks instead of the whole file: DuckDB's zone maps on seq skip the rest. A block with any
+/// non-ASCII character is never excluded, since case folding outside ASCII (K and the Kelvin sign, say) could
+/// make a match the pairs do not show. Built by the reader from committed rows, so the writer is untouched;
+/// rows past <see cref="Snapshot.IndexedThrough"/> are always read.
+/// </summary>
+internal sealed class BigramIndex
+{
+    public const int BlockRows = 8192;
+    private const int Words = 128 * 128 / 64;
+
+    /// <summary>More separate runs of candidate blocks than this and one scan of the file is cheaper.</summary>
+    private const int MaxRanges = 64;
+
+    private volatile Snapshot _snapshot = new([], 0);
+
+    public long IndexedThrough => _snapshot.IndexedThrough;
+
+    /// <summary>
+    /// Indexes every whole block committed since the last call; one scan, rows in any order. One writer commits
+    /// seqs in order, so every seq up to the largest this connection sees is committed (the writer's own next seq
+    /// runs ahead of its commit and may roll back).
+    /// </summary>
+    public void Extend(DuckDBConnection connection, CancellationToken cancellationToken)
+    {
+        var current = _snapshot;
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT coalesce(max(seq), 0) FROM logs";
+        var committed = LogRows.Count(command, cancellationToken);
+        var blocks = (int)(committed / BlockRows);
+        if (blocks <= current.Blocks.Length)
+        {
+            return;
+        }
+
+        var first = current.Blocks.Length;
+        var maps = new ulong[blocks - first][];
+        var plain = new bool[maps.Length];
+        for (var i = 0; i < maps.Length; i++)
+        {
+            maps[i] = new ulong[Words];
+            plain[i] = true;
+        }
+
+        var from = (long)first * BlockRows;
+        var through = (long)blocks * BlockRows;
+        command.CommandText = $"SELECT seq, message, metadata FROM logs WHERE seq > {from} AND seq <= {through}";
+        using var cancel = cancellationToken.Register(command.Cancel);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var block = (int)((reader.GetInt64(0) - 1) / BlockRows) - first;
+            if (plain[block])
+            {
+                plain[block] = Add(maps[block], reader.GetString(1)) && Add(maps[block], reader.GetString(2));
+            }
+        }
+
+        var all = new ulong[]?[blocks];
+        Array.Copy(current.Blocks, all, first);
+        for (var i = 0; i < maps.Length; i++)
+        {
+            all[first + i] = plain[i] ? maps[i] : null;
+        }
+
+        _snapshot = new Snapshot(all, through);
+    }
+
+    /// <summary>
+    /// A seq condition (numbers only, no user text) keeping the blocks that hold every pair of every run, plus
+    /// what is not indexed yet; "" when the index cannot narrow the search.
+    /// </summary>
+    public string Filter(IReadOnlyList<string> requiredRuns)
+    {
+        var snapshot = _snapshot;
+        var pairs = Pairs(requiredRuns);
+        if (pairs.Count == 0 || snapshot.Blocks.Length == 0)
+        {
+            return "";
+        }
+
+        var ranges = new List<(long From, long Through)>();
+        for (var b = 0; b < snapshot.Blocks.Length; b++)
+        {
+            if (snapshot.Blocks[b] is { } map && !pairs.TrueForAll(p => (map[p >> 6] & (1UL << (p & 63))) != 0))
+            {
+                continue;
+            }
+
+            var (from, through) = ((long)b * BlockRows + 1, (long)(b + 1) * BlockRows);
+            if (ranges.Count > 0 && ranges[^1].Through + 1 == from)
+            {
+                ranges[^1] = (ranges[^1].From, through);
+            }
+            else
+            {
+                ranges.Add((from, through));
+            }
+        }
+
+        if (ranges.Count > MaxRanges)
+        {
+            return "";
+        }
+
+        var sql = new StringBuilder("(seq > ").Append(snapshot.IndexedThrough.ToString(CultureInfo.InvariantCulture));
+        foreach (var (from, through) in ranges)
+        {
+            sql.Append(CultureInfo.InvariantCulture, $" OR seq BETWEEN {from} AND {through}");
+        }
+
+        return sql.Append(')').ToString();
+    }
+
+    /// <summary>False once the text holds a non-ASCII character: the block must then always be read.</summary>
+    private static bool Add(ulong[] map, string text)
+    {
+        var previous = -1;
+        foreach (var c in text)
+        {
+            if (c >= 128)
+            {
+                return false;
+            }
+
+            var folded = c is >= 'A' and <= 'Z' ? c + 32 : c;
+            if (previous >= 0)
+            {
+                var pair = (previous << 7) | folded;
+                map[pair >> 6] |= 1UL << (pair & 63);
+            }
+
+            previous = folded;
+        }
+
+        return true;
+    }
+
+    private static List<int> Pairs(IReadOnlyList<string> runs)
+    {
+        var pairs = new List<int>();
+        foreach (var run in runs)
+        {
+            for (var i = 1; i < run.Length; i++)
+            {
+                int a = run[i - 1], b = run[i];
+                if (a >= 128 || b >= 128)
+                {
+                    continue;
+                }
+
+                a = a is >= 'A' and <= 'Z' ? a + 32 : a;
+                b = b is >= 'A' and <= 'Z' ? b + 32 : b;
+                pairs.Add((a << 7) | b);
+            }
+        }
+
+        return pairs;
+    }
+
+    /// <summary>Published whole, so a search never sees a block half built.</summary>
+    private sealed record Snapshot(ulong[]?[] Blocks, long IndexedThrough);
+}

@@ -4,6 +4,8 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 
+using LogAggregator.Testing;
+
 namespace LogAggregator.Benchmarks;
 
 /// <summary>
@@ -32,35 +34,10 @@ public sealed class BenchServer : IAsyncDisposable
 
     public HttpClient Client { get; private set; } = new();
 
-    public static string WebDll
-    {
-        get
-        {
-            // tests/LogAggregator.Benchmarks/bin/<Configuration>/net10.0 → src/Web/bin/<Configuration>/net10.0
-            var here = AppContext.BaseDirectory.TrimEnd('/');
-            var framework = Path.GetFileName(here);
-            var configuration = Path.GetFileName(Path.GetDirectoryName(here)!);
-            var repo = Path.GetFullPath(Path.Combine(here, "..", "..", "..", "..", ".."));
-            var dll = Path.Combine(repo, "src", "Web", "bin", configuration, framework, "LogAggregator.Web.dll");
-            return File.Exists(dll) ? dll : throw new FileNotFoundException("build src/Web first", dll);
-        }
-    }
-
     public async Task StartAsync()
     {
-        var port = FreePort();
-        var info = new ProcessStartInfo("dotnet", [WebDll, "--urls", $"http://127.0.0.1:{port}"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Root,
-        };
-        info.Environment["AGGREGATED_DIR"] = _dataDirectory;
-        info.Environment["LOG_SOURCES"] = Path.Combine(LogDir, "*.log");
-        info.Environment["COLLECT_INTERVAL"] = "1";
-        info.Environment["AKKA_PORT"] = "0";
-        info.Environment["HERMES_URL"] = "http://127.0.0.1:9";
+        var port = ServerLaunch.FreePort();
+        var info = ServerLaunch.StartInfo(port, Root, _dataDirectory, LogDir);
         // GC knobs and the like reach the server from the benchmark's own environment (DOTNET_gcServer=1 ...).
 
         _process = Process.Start(info)!;
@@ -178,13 +155,6 @@ public sealed class BenchServer : IAsyncDisposable
         {
             _output.AppendLine(line);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

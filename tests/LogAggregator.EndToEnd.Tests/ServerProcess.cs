@@ -4,6 +4,8 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 
+using LogAggregator.Testing;
+
 namespace LogAggregator.EndToEnd.Tests;
 
 /// <summary>
@@ -39,35 +41,10 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    public static string WebDll
-    {
-        get
-        {
-            // tests/LogAggregator.EndToEnd.Tests/bin/<Configuration>/net10.0 → src/Web/bin/<Configuration>/net10.0
-            var here = AppContext.BaseDirectory.TrimEnd('/');
-            var framework = Path.GetFileName(here);
-            var configuration = Path.GetFileName(Path.GetDirectoryName(here)!);
-            var repo = Path.GetFullPath(Path.Combine(here, "..", "..", "..", "..", ".."));
-            var dll = Path.Combine(repo, "src", "Web", "bin", configuration, framework, "LogAggregator.Web.dll");
-            return File.Exists(dll) ? dll : throw new FileNotFoundException("build src/Web first", dll);
-        }
-    }
-
     public async Task StartAsync()
     {
-        var port = FreePort();
-        var info = new ProcessStartInfo("dotnet", [WebDll, "--urls", $"http://127.0.0.1:{port}"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Root,
-        };
-        info.Environment["AGGREGATED_DIR"] = DataDir;
-        info.Environment["LOG_SOURCES"] = Path.Combine(LogDir, "*.log");
-        info.Environment["COLLECT_INTERVAL"] = "1";
-        info.Environment["AKKA_PORT"] = "0";
-        info.Environment["HERMES_URL"] = "http://127.0.0.1:9";
+        var port = ServerLaunch.FreePort();
+        var info = ServerLaunch.StartInfo(port, Root, DataDir, LogDir);
         info.Environment["DOTNET_gcServer"] = "0";
         foreach (var (key, value) in Environment)
         {
@@ -197,13 +174,6 @@ public sealed class ServerProcess : IAsyncDisposable
 
             await Task.Delay(100);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

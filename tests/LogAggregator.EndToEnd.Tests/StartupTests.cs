@@ -1,5 +1,7 @@
 using System.Diagnostics;
 
+using LogAggregator.Testing;
+
 namespace LogAggregator.EndToEnd.Tests;
 
 /// <summary>An operator's mistake in the configuration stops the server at once, saying which setting is wrong.</summary>
@@ -11,7 +13,7 @@ public sealed class StartupTests
     [InlineData("COLLECT_INTERVAL", "-3")]
     public async Task Invalid_setting_stops_start_up_with_one_line_naming_the_variable(string variable, string value)
     {
-        var info = new ProcessStartInfo("dotnet", [ServerProcess.WebDll, "--urls", "http://127.0.0.1:0"])
+        var info = new ProcessStartInfo("dotnet", [ServerLaunch.WebDll, "--urls", "http://127.0.0.1:0"])
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,

@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace LogAggregator.Testing;
+
+/// <summary>
+/// How the end-to-end tests and the benchmarks start the server as operators run it: `dotnet LogAggregator.Web.dll`
+/// from src/Web's build output, on a free loopback port, with its data and tailed files where the caller says.
+/// Compiled into both projects (tests/Shared), so the two never drift apart.
+/// </summary>
+internal static class ServerLaunch
+{
+    /// <summary>tests/X/bin/&lt;Configuration&gt;/net10.0 → src/Web/bin/&lt;Configuration&gt;/net10.0/LogAggregator.Web.dll.</summary>
+    public static string WebDll
+    {
+        get
+        {
+            var here = AppContext.BaseDirectory.TrimEnd('/');
+            var framework = Path.GetFileName(here);
+            var configuration = Path.GetFileName(Path.GetDirectoryName(here)!);
+            var repo = Path.GetFullPath(Path.Combine(here, "..", "..", "..", "..", ".."));
+            var dll = Path.Combine(repo, "src", "Web", "bin", configuration, framework, "LogAggregator.Web.dll");
+            return File.Exists(dll) ? dll : throw new FileNotFoundException("build src/Web first", dll);
+        }
+    }
+
+    /// <summary>
+    /// A server on <paramref name="port"/> keeping its data in <paramref name="dataDirectory"/> and tailing
+    /// <paramref name="logDirectory"/>/*.log, rescanning every second, on any free cluster port, with HERMES
+    /// pointed at a port nobody listens on.
+    /// </summary>
+    public static ProcessStartInfo StartInfo(int port, string workingDirectory, string dataDirectory, string logDirectory)
+    {
+        var info = new ProcessStartInfo("dotnet", [WebDll, "--urls", $"http://127.0.0.1:{port}"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+        };
+        info.Environment["AGGREGATED_DIR"] = dataDirectory;
+        info.Environment["LOG_SOURCES"] = Path.Combine(logDirectory, "*.log");
+        info.Environment["COLLECT_INTERVAL"] = "1";
+        info.Environment["AKKA_PORT"] = "0";
+        info.Environment["HERMES_URL"] = "http://127.0.0.1:9";
+        return info;
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

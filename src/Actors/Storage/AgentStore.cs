@@ -16,8 +16,8 @@ namespace LogAggregator.Storage;
 /// <summary>
 /// The store of one agent (a sharded entity, id = agent key). It checks what it is given, hands it to the
 /// log store, and answers only after the commit: the tailer's checkpoint and the HTTP 200 both wait on
-/// that answer. It also keeps the agent's counters since the entity started, and publishes what it committed
-/// to the live tail.
+/// that answer. It counts what it committed into the ingest metrics (the store keeps the totals the API reports)
+/// and publishes it to the live tail.
 /// </summary>
 public sealed class AgentStore : ReceiveActor
 {
@@ -27,7 +27,6 @@ public sealed class AgentStore : ReceiveActor
     private readonly string _agentKey;
     private readonly ILogStore _store;
     private readonly LiveTailTopic _liveTail;
-    private readonly long[] _storedByLevel = new long[Levels.All.Count];
     private readonly long[] _committedByLevel = new long[Levels.All.Count];
 
     public AgentStore(string agentKey, ILogStore store)
@@ -103,7 +102,6 @@ public sealed class AgentStore : ReceiveActor
         {
             if (_committedByLevel[level] > 0)
             {
-                _storedByLevel[level] += _committedByLevel[level];
                 LogAggregatorMetrics.RecordIngested(kind, (Level)level, _committedByLevel[level]);
                 _committedByLevel[level] = 0;
             }

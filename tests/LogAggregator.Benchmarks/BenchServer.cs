@@ -1,9 +1,5 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
-
 using LogAggregator.Testing;
 
 namespace LogAggregator.Benchmarks;
@@ -14,9 +10,8 @@ namespace LogAggregator.Benchmarks;
 /// </summary>
 public sealed class BenchServer : IAsyncDisposable
 {
-    private readonly StringBuilder _output = new();
     private readonly string _dataDirectory;
-    private Process? _process;
+    private LaunchedServer? _server;
 
     /// <param name="root">Fresh directory for tailed files; deleted on dispose.</param>
     /// <param name="dataDirectory">AGGREGATED_DIR; defaults to root/data. One given here is kept on dispose, so a
@@ -40,19 +35,16 @@ public sealed class BenchServer : IAsyncDisposable
         var info = ServerLaunch.StartInfo(port, Root, _dataDirectory, LogDir);
         // GC knobs and the like reach the server from the benchmark's own environment (DOTNET_gcServer=1 ...).
 
-        _process = Process.Start(info)!;
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _server?.Dispose();
+        _server = new LaunchedServer(info);
         Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(5) };
 
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
-            if (_process.HasExited)
+            if (_server.Process.HasExited)
             {
-                throw new InvalidOperationException($"the server exited with {_process.ExitCode}:\n{Output}");
+                throw new InvalidOperationException($"the server exited with {_server.Process.ExitCode}:\n{Output}");
             }
 
             try
@@ -72,16 +64,7 @@ public sealed class BenchServer : IAsyncDisposable
         throw new TimeoutException($"the server was not ready within 60 s:\n{Output}");
     }
 
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _server?.Output ?? "";
 
     public async Task<long> TotalLogsAsync()
     {
@@ -98,7 +81,7 @@ public sealed class BenchServer : IAsyncDisposable
 
     private double StatusMiB(string field)
     {
-        foreach (var line in File.ReadLines($"/proc/{_process!.Id}/status"))
+        foreach (var line in File.ReadLines($"/proc/{_server!.Process.Id}/status"))
         {
             if (line.StartsWith(field, StringComparison.Ordinal))
             {
@@ -112,7 +95,7 @@ public sealed class BenchServer : IAsyncDisposable
     /// <summary>User + system CPU the server has used, in seconds (utime and stime of /proc/pid/stat).</summary>
     public double CpuSeconds()
     {
-        var stat = File.ReadAllText($"/proc/{_process!.Id}/stat");
+        var stat = File.ReadAllText($"/proc/{_server!.Process.Id}/stat");
         // The command name may hold spaces; the fields after its closing parenthesis do not.
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         return (long.Parse(fields[11]) + long.Parse(fields[12])) / 100.0;
@@ -125,7 +108,7 @@ public sealed class BenchServer : IAsyncDisposable
     public IReadOnlyList<(string Thread, double CpuSeconds)> BusiestThreads(int count)
     {
         var threads = new Dictionary<string, double>();
-        foreach (var task in Directory.EnumerateDirectories($"/proc/{_process!.Id}/task"))
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{_server!.Process.Id}/task"))
         {
             try
             {
@@ -144,28 +127,14 @@ public sealed class BenchServer : IAsyncDisposable
         return threads.OrderByDescending(t => t.Value).Take(count).Select(t => (t.Key, t.Value)).ToList();
     }
 
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.AppendLine(line);
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
-        if (_process is { HasExited: false })
+        if (_server is not null)
         {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
+            await _server.KillAsync();
+            _server.Dispose();
         }
 
-        _process?.Dispose();
         Client.Dispose();
         try
         {

@@ -1,9 +1,5 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
-
 using LogAggregator.Testing;
 
 namespace LogAggregator.EndToEnd.Tests;
@@ -15,8 +11,7 @@ namespace LogAggregator.EndToEnd.Tests;
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
-    private readonly StringBuilder _output = new();
-    private Process? _process;
+    private LaunchedServer? _server;
 
     public ServerProcess(string? root = null)
     {
@@ -30,16 +25,7 @@ public sealed class ServerProcess : IAsyncDisposable
     public HttpClient Client { get; private set; } = new();
     public Dictionary<string, string> Environment { get; } = new();
 
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _server?.Output ?? "";
 
     public async Task StartAsync()
     {
@@ -51,26 +37,10 @@ public sealed class ServerProcess : IAsyncDisposable
             info.Environment[key] = value;
         }
 
-        _process = Process.Start(info)!;
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _server?.Dispose();
+        _server = new LaunchedServer(info);
         Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
         await WaitUntilReadyAsync();
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.AppendLine(line);
-        }
     }
 
     private async Task WaitUntilReadyAsync()
@@ -78,9 +48,9 @@ public sealed class ServerProcess : IAsyncDisposable
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
-            if (_process!.HasExited)
+            if (_server!.Process.HasExited)
             {
-                throw new InvalidOperationException($"the server exited with {_process.ExitCode}:\n{Output}");
+                throw new InvalidOperationException($"the server exited with {_server.Process.ExitCode}:\n{Output}");
             }
 
             try
@@ -106,33 +76,32 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>SIGTERM, as systemd stops it; waits for a clean exit.</summary>
     public async Task StopAsync()
     {
-        if (_process is null || _process.HasExited)
+        if (_server is null || _server.Process.HasExited)
         {
             return;
         }
 
         Signal("TERM");
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await _process.WaitForExitAsync(timeout.Token);
+        await _server.Process.WaitForExitAsync(timeout.Token);
         Client.Dispose();
     }
 
     /// <summary>SIGKILL: no shutdown code runs, as in a crash or an OOM kill.</summary>
     public async Task KillAsync()
     {
-        if (_process is null || _process.HasExited)
+        if (_server is null || _server.Process.HasExited)
         {
             return;
         }
 
-        _process.Kill(entireProcessTree: true);
-        await _process.WaitForExitAsync();
+        await _server.KillAsync();
         Client.Dispose();
     }
 
     private void Signal(string signal)
     {
-        using var kill = Process.Start("kill", ["-" + signal, _process!.Id.ToString()]);
+        using var kill = Process.Start("kill", ["-" + signal, _server!.Process.Id.ToString()]);
         kill.WaitForExit();
     }
 
@@ -178,13 +147,12 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_process is { HasExited: false })
+        if (_server is not null)
         {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
+            await _server.KillAsync();
+            _server.Dispose();
         }
 
-        _process?.Dispose();
         Client.Dispose();
         try
         {

@@ -80,11 +80,7 @@ public sealed class AnalyticsApiTests : IAsyncLifetime
     [InlineData("/api/errors/summary?hours=9000", "hours")]
     public async Task Bad_parameters_get_a_problem_naming_the_field(string url, string field)
     {
-        var response = await _host.Client.GetAsync(url);
-        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal(field, problem.GetProperty("field").GetString());
+        await _host.AssertBadRequestAsync(url, field);
     }
 
     [Fact]

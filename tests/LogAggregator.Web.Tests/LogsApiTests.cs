@@ -92,11 +92,7 @@ public sealed class LogsApiTests : IAsyncLifetime
     [InlineData("/api/logs/agent/ATLAS?limit=-2", "limit")]
     public async Task Bad_query_parameters_get_a_problem_naming_the_field(string url, string field)
     {
-        var response = await _host.Client.GetAsync(url);
-        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal(field, problem.GetProperty("field").GetString());
+        await _host.AssertBadRequestAsync(url, field);
     }
 
     [Fact]

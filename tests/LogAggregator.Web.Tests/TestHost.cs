@@ -90,6 +90,16 @@ public sealed class TestHost : IAsyncDisposable
         return JsonDocument.Parse(body).RootElement.Clone();
     }
 
+    /// <summary>GET answered 400 with a problem body whose <c>field</c> names the culprit.</summary>
+    public async Task AssertBadRequestAsync(string path, string field)
+    {
+        var response = await Client.GetAsync(path);
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(field, problem.GetProperty("field").GetString());
+    }
+
     public async Task<HttpResponseMessage> PostAsync(string body, string contentType = "application/json") =>
         await Client.PostAsync("/api/logs", new StringContent(body, System.Text.Encoding.UTF8, contentType));
 

@@ -417,14 +417,26 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         });
     }
 
-    /// <summary>Switching files: the position in the old one no longer matters, this one must be written first.</summary>
-    private void PersistCheckpoint(CheckpointAdvanced e, Action then)
+    /// <summary>
+    /// A new file under the name (rotation) or a new generation of it (truncation): the position in the old one no
+    /// longer matters, the new one is written first, then reading starts from it with no marks to skip by.
+    /// </summary>
+    private void StartOver(CheckpointAdvanced next)
     {
+        _reader?.Dispose();
+        _reader = null;
         _unwrittenCheckpoint = null;
-        Persist(e, persisted =>
+        Persist(next, persisted =>
         {
             Applied(persisted);
-            then();
+            _committedMarks.Clear();
+            if (!Open())
+            {
+                Context.Stop(Self);
+                return;
+            }
+
+            ReadAvailable();
         });
     }
 
@@ -443,8 +455,6 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         DrainToEnd();
         _afterDrain = () =>
         {
-            _reader?.Dispose();
-            _reader = null;
             if (newIdentity is null)
             {
                 _log.Debug("{Path} is gone; its tailer stops", _path);
@@ -453,17 +463,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
             }
 
             _log.Info("{Path} was rotated; reading the new file from its start", _path);
-            PersistCheckpoint(new CheckpointAdvanced(newIdentity, 0, 0), () =>
-            {
-                _committedMarks.Clear();
-                if (!Open())
-                {
-                    Context.Stop(Self);
-                    return;
-                }
-
-                ReadAvailable();
-            });
+            StartOver(new CheckpointAdvanced(newIdentity, 0, 0));
         };
         CompleteHead();
     }
@@ -471,22 +471,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     private void Truncated()
     {
         _log.Info("{Path} was truncated; reading it again from 0", _path);
-        _afterDrain = () =>
-        {
-            var next = new CheckpointAdvanced(_reading.FileIdentity!, _reading.Generation + 1, 0);
-            PersistCheckpoint(next, () =>
-            {
-                _committedMarks.Clear();
-                _reader?.Dispose();
-                if (!Open())
-                {
-                    Context.Stop(Self);
-                    return;
-                }
-
-                ReadAvailable();
-            });
-        };
+        _afterDrain = () => StartOver(new CheckpointAdvanced(_reading.FileIdentity!, _reading.Generation + 1, 0));
         // What was read before the truncation is real: store it, then start over.
         FlushAssembler();
         DispatchAll();

@@ -153,4 +153,23 @@ public sealed class FileTailerSpecs : ActorSpec
         var stored = await StoredMessagesAsync();
         Assert.All(stored, m => Assert.Equal(4, m.Split('\n').Length));
     }
+
+    [Fact]
+    public async Task A_failed_commit_loses_no_line_and_stores_none_twice()
+    {
+        // Four batches of one agent are under way when the first one's commit fails (after the second reached
+        // the store): the failure must not let a later batch's mark hide the failed lines from the restarted tailer.
+        var failing = new FailingLogStore(Store, 1);
+        var stores = Sys.ActorOf(Props.Create(() => new LocalAgentStores(failing)), "failing-agent-stores");
+        var lines = Enumerable.Range(1, 40).Select(i => $"INFO - line {i}").ToList();
+        await File.WriteAllLinesAsync(_path, lines);
+
+        Sys.ActorOf(FileTailer.Props(_path, "node-a", Settings with { BatchSize = 10, MaxInFlight = 4 }, failing, stores), "tailer");
+        await AwaitAssertAsync(async () => Assert.Equal(40, (await StoredMessagesAsync()).Count), TimeSpan.FromSeconds(20));
+
+        // A line written after them shows up only once the tailer has dealt with everything before it.
+        await File.AppendAllTextAsync(_path, "INFO - sentinel\n");
+        await StoredAsync([.. lines.Select(l => l["INFO - ".Length..]), "sentinel"]);
+        Assert.True(failing.Calls >= 2, "the failing commit never happened");
+    }
 }

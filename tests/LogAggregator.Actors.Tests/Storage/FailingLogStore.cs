@@ -46,6 +46,10 @@ public sealed class FailingLogStore(ILogStore inner, params int[] failingCalls) 
         throw new IOException($"append {call} failed on purpose");
     }
 
+    public Task<IReadOnlyList<string>> AdmitAgentsAsync(
+        IReadOnlyCollection<string> agentKeys, int maxAgentsPerDay, CancellationToken cancellationToken = default) =>
+        inner.AdmitAgentsAsync(agentKeys, maxAgentsPerDay, cancellationToken);
+
     public Task<IReadOnlyList<SourceMark>> GetMarksAsync(string sourceKey, CancellationToken cancellationToken = default) =>
         inner.GetMarksAsync(sourceKey, cancellationToken);
 

@@ -172,4 +172,31 @@ public sealed class FileTailerSpecs : ActorSpec
         await StoredAsync([.. lines.Select(l => l["INFO - ".Length..]), "sentinel"]);
         Assert.True(failing.Calls >= 2, "the failing commit never happened");
     }
+
+    [Fact]
+    public async Task Long_agent_names_are_cut_and_agents_beyond_the_daily_limit_are_stored_under_the_file_agent()
+    {
+        // Two of three places are taken today; the cut long name takes the last, NEWBIE finds none.
+        Assert.Empty(await Store.AdmitAgentsAsync(["A1", "A2"], 3));
+        var longName = new string('x', 300);
+        await File.WriteAllLinesAsync(_path,
+        [
+            "[INFO] A1: one",
+            $$"""{"agent":"{{longName}}","message":"two"}""",
+            "[WARNING] NEWBIE: three",
+            "2099-01-15 10:30:00 - ERROR - NEWBIE - four",
+        ]);
+
+        await EventFilter.Warning(contains: "NEWBIE").ExpectOneAsync(async () =>
+        {
+            StartTailer(settings: Settings with { MaxAgentLength = 256, MaxAgentsPerDay = 3 });
+            await StoredAsync("one", "two", "three", "four");
+        });
+
+        var stored = (await Store.QueryAsync(LogFilter.None, new Paging(10, 0))).Entries.Select(e => e.Entry).Reverse().ToList();
+        Assert.Equal(["A1", new string('x', 256), "CERBERUS", "CERBERUS"], stored.Select(e => e.Agent));
+        Assert.Equal(Level.Error, stored[3].Level);
+        Assert.All(stored[2..], e => Assert.Equal("NEWBIE", System.Text.Json.JsonDocument.Parse(e.Metadata).RootElement.GetProperty("original_agent").GetString()));
+        Assert.Equal(["NEWBIE"], await Store.AdmitAgentsAsync(["A1", "A2", new string('X', 256), "NEWBIE"], 3));
+    }
 }

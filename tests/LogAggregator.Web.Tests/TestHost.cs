@@ -26,6 +26,8 @@ public sealed class TestHost : IAsyncDisposable
     }
 
     public HttpClient Client { get; }
+    /// <summary>The server's services, for tests that look at the actors behind the API.</summary>
+    public IServiceProvider Services => _app.Services;
     public string DataDir { get; }
     public string LogDir { get; }
 

@@ -164,7 +164,9 @@ public static class LogAggregatorConfig
                 ReadChunk: (int)Math.Min(int.MaxValue, Size(root, "ingestion.read-chunk")),
                 PollInterval: PositiveDuration(root, "ingestion.poll-interval", "log-aggregator.ingestion.poll-interval"),
                 IdleFlush: PositiveDuration(root, "ingestion.idle-flush", "log-aggregator.ingestion.idle-flush"),
-                MultiLineWait: PositiveDuration(root, "ingestion.multi-line-wait", "log-aggregator.ingestion.multi-line-wait")),
+                MultiLineWait: PositiveDuration(root, "ingestion.multi-line-wait", "log-aggregator.ingestion.multi-line-wait"),
+                MaxAgentLength: Positive(root, "ingestion.max-agent-length", "log-aggregator.ingestion.max-agent-length"),
+                MaxAgentsPerDay: Positive(root, "storage.max-agents-per-day", IngestionSettings.MaxAgentsPerDaySetting)),
             DuckDb = new DuckDbSettings(
                 MemoryLimit: root.GetString("storage.duckdb.memory-limit", "1GB"),
                 Threads: Positive(root, "storage.duckdb.threads", "log-aggregator.storage.duckdb.threads")),

@@ -31,12 +31,24 @@ public sealed record LogAggregatorSettings
 /// <param name="TailHeartbeat">How often a live-tail stream gets a comment line, so proxies and clients see it alive.</param>
 public sealed record HttpSettings(long MaxBodySize, TimeSpan AskTimeout, TimeSpan TailHeartbeat);
 
+/// <param name="MaxAgentLength">Longer agent names are refused over HTTP and cut from files.</param>
+/// <param name="MaxAgentsPerDay">
+/// Distinct agents written per UTC day of arrival (HOCON <c>log-aggregator.storage.max-agents-per-day</c>): HTTP
+/// refuses new ones beyond it, tailers store their lines under the file's own agent.
+/// </param>
 public sealed record IngestionSettings(
     int BatchSize,
     int MaxInFlight,
     int ReadChunk,
     TimeSpan PollInterval,
     TimeSpan IdleFlush,
-    TimeSpan MultiLineWait);
+    TimeSpan MultiLineWait,
+    int MaxAgentLength = IngestionSettings.DefaultMaxAgentLength,
+    int MaxAgentsPerDay = IngestionSettings.DefaultMaxAgentsPerDay)
+{
+    public const int DefaultMaxAgentLength = 256;
+    public const int DefaultMaxAgentsPerDay = 10_000;
+    public const string MaxAgentsPerDaySetting = "log-aggregator.storage.max-agents-per-day";
+}
 
 public sealed record DuckDbSettings(string MemoryLimit, int Threads);

@@ -36,6 +36,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     private readonly LinkedList<InFlightBatch> _inFlight = [];
     private readonly Dictionary<string, long> _committedMarks = new(StringComparer.Ordinal);
     private readonly TailerLag.Gauge _lag = TailerLag.Register();
+    private readonly TailedAgents _agents;
 
     private TailerCheckpoint _checkpoint = TailerCheckpoint.Empty;
     private TailerCheckpoint _reading = TailerCheckpoint.Empty;
@@ -56,6 +57,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         _store = store;
         _agentStores = agentStores;
         _assembler = NewAssembler();
+        _agents = new TailedAgents(path, settings, store, _log);
         PersistenceId = $"file-tailer-{_sourceKey}";
 
         Recover<SnapshotOffer>(offer =>
@@ -268,13 +270,16 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     {
         foreach (var parsed in _parsed)
         {
+            // Before the marks are consulted: a line of a refused agent is stored, and marked, under the file's agent.
+            var entry = _agents.Admit(parsed.Entry);
+
             // Stored before a crash that came before our checkpoint: the store's mark says so.
-            if (_committedMarks.TryGetValue(parsed.Entry.AgentKey, out var committed) && parsed.EndOffset <= committed)
+            if (_committedMarks.TryGetValue(entry.AgentKey, out var committed) && parsed.EndOffset <= committed)
             {
                 continue;
             }
 
-            _pending.Add(parsed);
+            _pending.Add(ReferenceEquals(entry, parsed.Entry) ? parsed : parsed with { Entry = entry });
         }
 
         _parsed.Clear();

@@ -18,6 +18,14 @@ namespace LogAggregator.Storage;
 /// log store, and answers only after the commit: the tailer's checkpoint and the HTTP 200 both wait on
 /// that answer. It counts what it committed into the ingest metrics (the store keeps the totals the API reports)
 /// and publishes it to the live tail.
+/// <para>
+/// Commits of one agent are applied in the order the commands arrived: at most one append is under way, and
+/// the commands arriving meanwhile wait, then go to the log store together as the next append (one commit for
+/// many senders keeps the throughput pipelining had). A failed append fails everything queued behind it, which
+/// is never sent: otherwise a later batch's source mark could commit past lines that were not stored, and the
+/// restarted tailer would skip them for good. For the same reason, once a tailer's batch failed, the batches that
+/// incarnation of the tailer sent before it heard of the failure are refused too (<see cref="FailedTailers"/>).
+/// </para>
 /// </summary>
 public sealed class AgentStore : ReceiveActor
 {
@@ -28,6 +36,9 @@ public sealed class AgentStore : ReceiveActor
     private readonly ILogStore _store;
     private readonly LiveTailTopic _liveTail;
     private readonly long[] _committedByLevel = new long[Levels.All.Count];
+    private readonly List<Waiting> _queued = [];
+    private readonly FailedTailers _failedTailers = new();
+    private bool _stopping;
 
     public AgentStore(string agentKey, ILogStore store)
         : this(agentKey, store, LiveTailTopic.None)
@@ -40,53 +51,150 @@ public sealed class AgentStore : ReceiveActor
         _agentKey = agentKey;
         _store = store;
         _liveTail = liveTail;
-
-        Receive<StoreEntries>(Store);
-        Receive<Committed>(OnCommitted);
+        Idle();
     }
 
-    private void Store(StoreEntries command)
+    /// <summary>No append under way: the next command goes to the log store at once.</summary>
+    private void Idle()
     {
-        var sender = Sender;
+        Receive<StoreEntries>(command =>
+        {
+            if (Accept(command))
+            {
+                Append([new Waiting(command, Sender)]);
+            }
+        });
+        Receive<Stop>(_ => Context.Stop(Self));
+    }
+
+    /// <summary>One append under way; commands wait for it in arrival order.</summary>
+    private void Appending()
+    {
+        Receive<StoreEntries>(command =>
+        {
+            if (Accept(command))
+            {
+                _queued.Add(new Waiting(command, Sender));
+            }
+        });
+        Receive<Appended>(OnAppended);
+
+        // Stopping now would leave the senders unanswered and let the next incarnation commit ahead of this
+        // append; the shard buffers new commands until we are gone, so finishing what we hold is enough.
+        Receive<Stop>(_ => _stopping = true);
+    }
+
+    /// <summary>Answers at once what is refused or holds nothing to commit; true when the command is to be committed.</summary>
+    private bool Accept(StoreEntries command)
+    {
         var foreign = command.Entries.FirstOrDefault(e => e.AgentKey != _agentKey);
         if (foreign is not null)
         {
-            sender.Tell(new StoreEntriesResult(_agentKey, command.BatchId, 0,
+            Sender.Tell(new StoreEntriesResult(_agentKey, command.BatchId, 0,
                 $"entry of agent '{foreign.Agent}' sent to the store of '{_agentKey}'"));
-            return;
+            return false;
+        }
+
+        if (command.Mark is { } mark && _failedTailers.Refuses(mark.SourceKey, command.BatchId) is { } failure)
+        {
+            Sender.Tell(new StoreEntriesResult(_agentKey, command.BatchId, 0,
+                $"not stored: an earlier batch of {mark.SourceKey} failed ({failure}); resend from the checkpoint"));
+            return false;
         }
 
         if (command.Entries.Count == 0 && command.Mark is null)
         {
-            sender.Tell(new StoreEntriesResult(_agentKey, command.BatchId, 0, null));
-            return;
+            Sender.Tell(new StoreEntriesResult(_agentKey, command.BatchId, 0, null));
+            return false;
         }
 
-        IReadOnlyList<SourceMark> marks = command.Mark is null ? [] : [command.Mark];
-        var started = Stopwatch.GetTimestamp();
-        _store.AppendAsync(command.Entries, marks).PipeTo(Self,
-            success: ids => new Committed(command, sender, ids, Stopwatch.GetElapsedTime(started), null),
-            failure: e => new Committed(command, sender, [], Stopwatch.GetElapsedTime(started), e.GetBaseException().Message));
+        return true;
     }
 
-    private void OnCommitted(Committed committed)
+    private void Append(IReadOnlyList<Waiting> group)
     {
-        var (command, sender, ids, elapsed, error) = committed;
+        var (entries, marks) = AgentStoreBatch.Merge(group.Select(w => w.Command));
+        var started = Stopwatch.GetTimestamp();
+        _store.AppendAsync(entries, marks).PipeTo(Self,
+            success: ids => new Appended(group, ids, Stopwatch.GetElapsedTime(started), null),
+            failure: e => new Appended(group, [], Stopwatch.GetElapsedTime(started), e.GetBaseException().Message));
+        Become(Appending);
+    }
+
+    private void OnAppended(Appended appended)
+    {
+        var (group, ids, elapsed, error) = appended;
         LogAggregatorMetrics.RecordStoreBatch(elapsed);
-        if (error is not null)
+        if (error is null)
         {
-            _log.Warning("Storing {Count} entries of {Agent} failed: {Error}", command.Entries.Count, _agentKey, error);
+            Answer(group, ids);
         }
         else
         {
-            Count(command);
-            if (ids.Count == command.Entries.Count)
-            {
-                _liveTail.Publish(new StoredEntryList(command.Entries, ids));
-            }
+            Fail(group, error);
         }
 
-        sender.Tell(new StoreEntriesResult(_agentKey, command.BatchId, error is null ? command.Entries.Count : 0, error));
+        if (_queued.Count > 0)
+        {
+            var next = _queued.ToArray();
+            _queued.Clear();
+            Append(next);
+        }
+        else if (_stopping)
+        {
+            Context.Stop(Self);
+        }
+        else
+        {
+            Become(Idle);
+        }
+    }
+
+    private void Answer(IReadOnlyList<Waiting> group, IReadOnlyList<string> ids)
+    {
+        var total = group.Sum(w => w.Command.Entries.Count);
+        var offset = 0;
+        foreach (var (command, sender) in group)
+        {
+            var count = command.Entries.Count;
+            Count(command);
+            if (ids.Count == total && count > 0)
+            {
+                var own = group.Count == 1 ? ids : new AgentStoreBatch.IdSlice(ids, offset, count);
+                _liveTail.Publish(new StoredEntryList(command.Entries, own));
+            }
+
+            offset += count;
+            sender.Tell(new StoreEntriesResult(_agentKey, command.BatchId, count, null));
+        }
+    }
+
+    /// <summary>The failed append and everything queued behind it are answered with the error; none of it was sent.</summary>
+    private void Fail(IReadOnlyList<Waiting> group, string error)
+    {
+        _log.Warning("Storing {Count} entries of {Agent} failed, and {Queued} commands queued behind them with it: {Error}",
+            group.Sum(w => w.Command.Entries.Count), _agentKey, _queued.Count, error);
+        foreach (var (command, sender) in group)
+        {
+            Refuse(command, sender, error);
+        }
+
+        foreach (var (command, sender) in _queued)
+        {
+            Refuse(command, sender, $"not stored: an earlier batch of {_agentKey} failed ({error})");
+        }
+
+        _queued.Clear();
+
+        void Refuse(StoreEntries command, IActorRef sender, string reason)
+        {
+            if (command.Mark is { } mark)
+            {
+                _failedTailers.Failed(mark.SourceKey, command.BatchId, error);
+            }
+
+            sender.Tell(new StoreEntriesResult(_agentKey, command.BatchId, 0, reason));
+        }
     }
 
     private void Count(StoreEntries command)
@@ -108,8 +216,9 @@ public sealed class AgentStore : ReceiveActor
         }
     }
 
-    private sealed record Committed(
-        StoreEntries Command, IActorRef Sender, IReadOnlyList<string> Ids, TimeSpan Elapsed, string? Error);
+    private readonly record struct Waiting(StoreEntries Command, IActorRef Sender);
+
+    private sealed record Appended(IReadOnlyList<Waiting> Group, IReadOnlyList<string> Ids, TimeSpan Elapsed, string? Error);
 }
 
 public static class AgentStoreHosting
@@ -124,5 +233,10 @@ public static class AgentStoreHosting
                 return agentKey => resolver.Props<AgentStore>(agentKey, liveTail);
             },
             new AgentStoreMessageExtractor(),
-            new ShardOptions { StateStoreMode = Akka.Cluster.Sharding.StateStoreMode.DData, RememberEntities = false });
+            new ShardOptions
+            {
+                StateStoreMode = Akka.Cluster.Sharding.StateStoreMode.DData,
+                RememberEntities = false,
+                HandOffStopMessage = Stop.Instance,
+            });
 }

@@ -17,11 +17,29 @@ public static class AgentStoreProtocol
     /// Store these entries of one agent. The sender gets a <see cref="StoreEntriesResult"/> with the same
     /// <paramref name="BatchId"/> once they are committed, or with an error when they are not.
     /// </summary>
+    /// <remarks>
+    /// A tailer numbers its batches consecutively from a random start per incarnation; the store relies on it
+    /// to refuse the rest of an incarnation's batches once one of them failed (see <see cref="AgentStore"/>).
+    /// </remarks>
     public sealed record StoreEntries(string AgentKey, IReadOnlyList<LogEntry> Entries, SourceMark? Mark, long BatchId)
         : IAgentStoreCommand;
 
     public sealed record StoreEntriesResult(string AgentKey, long BatchId, int Count, string? Error)
     {
         public bool Succeeded => Error is null;
+    }
+
+    /// <summary>
+    /// What the shard sends an entity to passivate or hand it off (instead of a PoisonPill): the store first
+    /// finishes the commit under way and what is queued behind it, so no sender is left unanswered and no later
+    /// incarnation commits ahead of it. Local only.
+    /// </summary>
+    public sealed class Stop
+    {
+        public static readonly Stop Instance = new();
+
+        private Stop()
+        {
+        }
     }
 }

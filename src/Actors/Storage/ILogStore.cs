@@ -15,6 +15,15 @@ public interface ILogStore : IAsyncDisposable
     Task<IReadOnlyList<string>> AppendAsync(
         IReadOnlyList<LogEntry> entries, IReadOnlyList<SourceMark> marks, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Bounds the distinct agents written per UTC day of arrival: of these agent keys, every one already written
+    /// or admitted today is admitted, and new ones while fewer than <paramref name="maxAgentsPerDay"/> are;
+    /// admitting counts a key for the day even before anything of it is committed. Returns the keys refused, in
+    /// the order given (empty when all may be written). Thread-safe; appending does not check it.
+    /// </summary>
+    Task<IReadOnlyList<string>> AdmitAgentsAsync(
+        IReadOnlyCollection<string> agentKeys, int maxAgentsPerDay, CancellationToken cancellationToken = default);
+
     /// <summary>The highest committed mark of every agent for one tailed source.</summary>
     Task<IReadOnlyList<SourceMark>> GetMarksAsync(string sourceKey, CancellationToken cancellationToken = default);
 

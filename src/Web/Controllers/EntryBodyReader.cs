@@ -25,10 +25,11 @@ public sealed class EntryBodyReader(LogAggregatorSettings settings)
 
         using var buffer = new MemoryStream(request.ContentLength is { } length ? (int)length : 64 * 1024);
         await request.Body.CopyToAsync(buffer, cancellationToken);
-        return Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), DateTime.UtcNow);
+        return Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), DateTime.UtcNow, settings.Ingestion.MaxAgentLength);
     }
 
-    public static IReadOnlyList<LogEntry> Parse(ReadOnlyMemory<byte> body, DateTime now)
+    public static IReadOnlyList<LogEntry> Parse(
+        ReadOnlyMemory<byte> body, DateTime now, int maxAgentLength = IngestionSettings.DefaultMaxAgentLength)
     {
         var span = body.Span;
         var start = 0;
@@ -49,13 +50,13 @@ public sealed class EntryBodyReader(LogAggregatorSettings settings)
 
         return span[start] switch
         {
-            (byte)'[' => ParseArray(body[start..], now),
-            (byte)'{' => ParseObjects(body[start..], now),
+            (byte)'[' => ParseArray(body[start..], now, maxAgentLength),
+            (byte)'{' => ParseObjects(body[start..], now, maxAgentLength),
             _ => throw new BadRequestException("body", "the body must be a JSON object, a JSON array of objects, or NDJSON"),
         };
     }
 
-    private static List<LogEntry> ParseArray(ReadOnlyMemory<byte> body, DateTime now)
+    private static List<LogEntry> ParseArray(ReadOnlyMemory<byte> body, DateTime now, int maxAgentLength)
     {
         JsonDocument document;
         try
@@ -73,7 +74,7 @@ public sealed class EntryBodyReader(LogAggregatorSettings settings)
             var index = 0;
             foreach (var element in document.RootElement.EnumerateArray())
             {
-                entries.Add(Accept(JsonEntryReader.ReadPosted(element, DefaultAgent, DefaultSource, now), $"entry {index}: "));
+                entries.Add(Accept(JsonEntryReader.ReadPosted(element, DefaultAgent, DefaultSource, now), $"entry {index}: ", maxAgentLength));
                 index++;
             }
 
@@ -82,11 +83,11 @@ public sealed class EntryBodyReader(LogAggregatorSettings settings)
     }
 
     /// <summary>One object, possibly pretty-printed over many lines, or NDJSON.</summary>
-    private static List<LogEntry> ParseObjects(ReadOnlyMemory<byte> body, DateTime now)
+    private static List<LogEntry> ParseObjects(ReadOnlyMemory<byte> body, DateTime now, int maxAgentLength)
     {
         if (!LooksLikeNdjson(body.Span))
         {
-            return [Accept(JsonEntryReader.ReadPosted(body.Span, DefaultAgent, DefaultSource, now), "")];
+            return [Accept(JsonEntryReader.ReadPosted(body.Span, DefaultAgent, DefaultSource, now), "", maxAgentLength)];
         }
 
         var entries = new List<LogEntry>();
@@ -103,7 +104,7 @@ public sealed class EntryBodyReader(LogAggregatorSettings settings)
                 continue;
             }
 
-            entries.Add(Accept(JsonEntryReader.ReadPosted(line, DefaultAgent, DefaultSource, now), $"line {lineNumber}: "));
+            entries.Add(Accept(JsonEntryReader.ReadPosted(line, DefaultAgent, DefaultSource, now), $"line {lineNumber}: ", maxAgentLength));
         }
 
         return entries;
@@ -122,11 +123,14 @@ public sealed class EntryBodyReader(LogAggregatorSettings settings)
         return rest.Length > 0 && rest[0] == (byte)'{' && body[..first].TrimEnd(" \t\r"u8).EndsWith("}"u8);
     }
 
-    private static LogEntry Accept(JsonEntryResult result, string where)
+    private static LogEntry Accept(JsonEntryResult result, string where, int maxAgentLength)
     {
         if (result.IsValid)
         {
-            return result.Entry;
+            return result.Entry.Agent.Length <= maxAgentLength
+                ? result.Entry
+                : throw new BadRequestException(
+                    "agent", $"{where}agent has {result.Entry.Agent.Length} characters; at most {maxAgentLength} are accepted");
         }
 
         var field = result.ErrorField == JsonEntryResult.RootField ? "body" : result.ErrorField;

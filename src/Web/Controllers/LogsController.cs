@@ -49,10 +49,16 @@ public sealed class LogsController(ILogQueryService queries, IIngestService inge
         return Ok(new { query = q, results = hits, count = hits.Count });
     }
 
-    [HttpGet("/api/logs/agent/{name}")]
+    /// <remarks>
+    /// A catch-all, so a name holding <c>/</c> reaches us whether sent as <c>/</c> or <c>%2F</c>. ASP.NET decodes every
+    /// escape of the path but <c>%2F</c>, which would make <c>team%2Fa</c> and <c>team%252Fa</c> the same name; the
+    /// name is therefore taken from the raw request target and unescaped exactly once (<see cref="AgentFromRawTarget"/>).
+    /// </remarks>
+    [HttpGet("/api/logs/agent/{**name}")]
     public async Task<IActionResult> ByAgent(
         string name, [FromQuery] string? level, [FromQuery] string? limit, [FromQuery] string? offset)
     {
+        name = AgentFromRawTarget(HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget) ?? name;
         var filter = new LogFilter(AgentKey: AgentKeys.Of(name), Level: QueryParameters.Level(level));
         var page = await queries.QueryAsync(filter, QueryParameters.Paging(limit, offset), HttpContext.RequestAborted);
         return Ok(new { agent = name, logs = page.Entries, count = page.Entries.Count });
@@ -73,6 +79,21 @@ public sealed class LogsController(ILogQueryService queries, IIngestService inge
             by_agent = stats.ByAgent,
             log_files = stats.Files.Select(f => new { name = f.Name, size_bytes = f.SizeBytes, count = f.Count }),
         });
+    }
+
+    private const string AgentRoute = "/api/logs/agent/";
+
+    /// <summary>The agent named by a raw target such as <c>/api/logs/agent/team%2Fa?limit=5</c>; null when it has another shape.</summary>
+    internal static string? AgentFromRawTarget(string? rawTarget)
+    {
+        if (rawTarget is null || !rawTarget.StartsWith(AgentRoute, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var end = rawTarget.IndexOfAny(['?', '#']);
+        var escaped = rawTarget[AgentRoute.Length..(end < 0 ? rawTarget.Length : end)];
+        return escaped.Length == 0 ? null : Uri.UnescapeDataString(escaped);
     }
 
     /// <summary>Where the pattern matched, found with .NET's non-backtracking engine (linear time).</summary>

@@ -3,6 +3,7 @@ using Akka.Hosting;
 using LogAggregator.Configuration;
 using LogAggregator.Model;
 using LogAggregator.Storage;
+using LogAggregator.Web.Controllers;
 using static LogAggregator.Storage.AgentStoreProtocol;
 
 namespace LogAggregator.Web.Services;
@@ -16,15 +17,28 @@ public interface IIngestService
 /// <summary>The agent stores did not answer in time, or could not commit: the client should retry.</summary>
 public sealed class StoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
-public sealed class IngestService(IRequiredActor<AgentStore> agentStores, LogAggregatorSettings settings) : IIngestService
+public sealed class IngestService(IRequiredActor<AgentStore> agentStores, ILogStore store, LogAggregatorSettings settings) : IIngestService
 {
     private long _nextBatchId;
 
     public async Task StoreAsync(IReadOnlyList<LogEntry> entries, CancellationToken cancellationToken)
     {
+        var groups = entries.GroupBy(e => e.AgentKey, StringComparer.Ordinal).ToList();
+
+        // Checked before anything reaches the shard region: a refused agent must not even get a store entity.
+        var maxAgents = settings.Ingestion.MaxAgentsPerDay;
+        var refused = await store.AdmitAgentsAsync(groups.Select(g => g.Key).ToList(), maxAgents, cancellationToken);
+        if (refused.Count > 0)
+        {
+            var names = string.Join(", ", refused.Take(5).Select(key => $"'{groups.First(g => g.Key == key).First().Agent}'"));
+            throw new BadRequestException("agent",
+                $"agent {names}: the limit of {maxAgents} distinct agents per day ({IngestionSettings.MaxAgentsPerDaySetting}) is reached; "
+                + "agents already seen today are still accepted");
+        }
+
         var region = await agentStores.GetAsync(cancellationToken);
         var asks = new List<Task<StoreEntriesResult>>();
-        foreach (var group in entries.GroupBy(e => e.AgentKey, StringComparer.Ordinal))
+        foreach (var group in groups)
         {
             var command = new StoreEntries(group.Key, group.ToList(), null, Interlocked.Increment(ref _nextBatchId));
             asks.Add(region.Ask<StoreEntriesResult>(command, settings.Http.AskTimeout, cancellationToken));

@@ -153,4 +153,50 @@ public sealed class FileTailerSpecs : ActorSpec
         var stored = await StoredMessagesAsync();
         Assert.All(stored, m => Assert.Equal(4, m.Split('\n').Length));
     }
+
+    [Fact]
+    public async Task A_failed_commit_loses_no_line_and_stores_none_twice()
+    {
+        // Four batches of one agent are under way when the first one's commit fails (after the second reached
+        // the store): the failure must not let a later batch's mark hide the failed lines from the restarted tailer.
+        var failing = new FailingLogStore(Store, 1);
+        var stores = Sys.ActorOf(Props.Create(() => new LocalAgentStores(failing)), "failing-agent-stores");
+        var lines = Enumerable.Range(1, 40).Select(i => $"INFO - line {i}").ToList();
+        await File.WriteAllLinesAsync(_path, lines);
+
+        Sys.ActorOf(FileTailer.Props(_path, "node-a", Settings with { BatchSize = 10, MaxInFlight = 4 }, failing, stores), "tailer");
+        await AwaitAssertAsync(async () => Assert.Equal(40, (await StoredMessagesAsync()).Count), TimeSpan.FromSeconds(20));
+
+        // A line written after them shows up only once the tailer has dealt with everything before it.
+        await File.AppendAllTextAsync(_path, "INFO - sentinel\n");
+        await StoredAsync([.. lines.Select(l => l["INFO - ".Length..]), "sentinel"]);
+        Assert.True(failing.Calls >= 2, "the failing commit never happened");
+    }
+
+    [Fact]
+    public async Task Long_agent_names_are_cut_and_agents_beyond_the_daily_limit_are_stored_under_the_file_agent()
+    {
+        // Two of three places are taken today; the cut long name takes the last, NEWBIE finds none.
+        Assert.Empty(await Store.AdmitAgentsAsync(["A1", "A2"], 3));
+        var longName = new string('x', 300);
+        await File.WriteAllLinesAsync(_path,
+        [
+            "[INFO] A1: one",
+            $$"""{"agent":"{{longName}}","message":"two"}""",
+            "[WARNING] NEWBIE: three",
+            "2099-01-15 10:30:00 - ERROR - NEWBIE - four",
+        ]);
+
+        await EventFilter.Warning(contains: "NEWBIE").ExpectOneAsync(async () =>
+        {
+            StartTailer(settings: Settings with { MaxAgentLength = 256, MaxAgentsPerDay = 3 });
+            await StoredAsync("one", "two", "three", "four");
+        });
+
+        var stored = (await Store.QueryAsync(LogFilter.None, new Paging(10, 0))).Entries.Select(e => e.Entry).Reverse().ToList();
+        Assert.Equal(["A1", new string('x', 256), "CERBERUS", "CERBERUS"], stored.Select(e => e.Agent));
+        Assert.Equal(Level.Error, stored[3].Level);
+        Assert.All(stored[2..], e => Assert.Equal("NEWBIE", System.Text.Json.JsonDocument.Parse(e.Metadata).RootElement.GetProperty("original_agent").GetString()));
+        Assert.Equal(["NEWBIE"], await Store.AdmitAgentsAsync(["A1", "A2", new string('X', 256), "NEWBIE"], 3));
+    }
 }

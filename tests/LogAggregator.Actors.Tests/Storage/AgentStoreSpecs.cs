@@ -12,6 +12,8 @@ public sealed class AgentStoreSpecs : ActorSpec
     private static LogEntry Entry(string agent, string message, Level level = Level.Info) =>
         new(DateTime.UtcNow, level, agent, message, "api", LogEntry.EmptyMetadata);
 
+    private static SourceMark Mark(string source, long endOffset, string agentKey = "CERBERUS") => new(source, agentKey, "1:2#0", endOffset);
+
     [Fact]
     public async Task Acknowledges_only_after_the_entries_are_committed()
     {
@@ -76,6 +78,106 @@ public sealed class AgentStoreSpecs : ActorSpec
         Assert.Contains("disk full", result.Error);
         Store.BeforeCommit = null;
         Assert.Empty(await StoredMessagesAsync());
+    }
+
+    [Fact]
+    public async Task A_failed_commit_fails_the_batches_queued_behind_it_and_the_mark_never_passes_it()
+    {
+        // The first append fails only once the second has reached the store: pipelined, the second would
+        // commit with a mark past lines that were never stored, and a restarted tailer would skip them.
+        var failing = new FailingLogStore(Store, 1);
+        var store = Sys.ActorOf(Props.Create(() => new AgentStore("CERBERUS", failing)));
+        const string source = "node-a|/tmp/cerberus.log";
+
+        store.Tell(new StoreEntries("CERBERUS", [Entry("CERBERUS", "line 1"), Entry("CERBERUS", "line 2")], Mark(source, 14), 1));
+        store.Tell(new StoreEntries("CERBERUS", [Entry("CERBERUS", "line 3")], Mark(source, 21), 2));
+
+        var results = ReceiveN(2, TimeSpan.FromSeconds(10)).Cast<StoreEntriesResult>().OrderBy(r => r.BatchId).ToList();
+        Assert.Equal([1L, 2L], results.Select(r => r.BatchId));
+        Assert.All(results, r => Assert.False(r.Succeeded, $"batch {r.BatchId} was acknowledged"));
+        Assert.Empty(await StoredMessagesAsync());
+        Assert.Empty(await Store.GetMarksAsync(source));
+    }
+
+    [Fact]
+    public async Task After_a_failed_commit_later_batches_of_the_same_tailer_are_refused_until_it_starts_over()
+    {
+        // The tailer may send its next batch before it hears of the failure: that batch must not commit either.
+        var failing = new FailingLogStore(Store, 1);
+        var store = Sys.ActorOf(Props.Create(() => new AgentStore("CERBERUS", failing)));
+        const string source = "node-a|/tmp/cerberus.log";
+
+        store.Tell(new StoreEntries("CERBERUS", [Entry("CERBERUS", "line 1")], Mark(source, 7), 100));
+        Assert.False(ExpectMsg<StoreEntriesResult>(TimeSpan.FromSeconds(10)).Succeeded);
+        store.Tell(new StoreEntries("CERBERUS", [Entry("CERBERUS", "line 2")], Mark(source, 14), 101));
+        Assert.False(ExpectMsg<StoreEntriesResult>(TimeSpan.FromSeconds(10)).Succeeded);
+
+        // A restarted tailer numbers its batches afresh and resends from its checkpoint: that is taken.
+        store.Tell(new StoreEntries("CERBERUS", [Entry("CERBERUS", "line 1"), Entry("CERBERUS", "line 2")], Mark(source, 14), 7_000_000_000_000));
+        Assert.True(ExpectMsg<StoreEntriesResult>(TimeSpan.FromSeconds(10)).Succeeded);
+        Assert.Equal(["line 1", "line 2"], await StoredMessagesAsync());
+        Assert.Equal(14, Assert.Single(await Store.GetMarksAsync(source)).EndOffset);
+    }
+
+    [Fact]
+    public async Task Batches_arriving_during_a_commit_are_committed_together_in_order_and_answered_each()
+    {
+        using var commitMayProceed = new ManualResetEventSlim(false);
+        Store.BeforeCommit = () => commitMayProceed.Wait(TimeSpan.FromSeconds(20));
+        var counting = new FailingLogStore(Store);
+        var mediator = CreateTestProbe();
+        var store = Sys.ActorOf(Props.Create(() => new AgentStore("HERMES", counting, new LiveTailTopic(mediator.Ref))));
+        const string source = "node-a|/tmp/hermes.log";
+
+        store.Tell(new StoreEntries("HERMES", [Entry("HERMES", "a")], Mark(source, 2, "HERMES"), 1));
+        await AwaitConditionAsync(() => Task.FromResult(counting.Calls == 1), TimeSpan.FromSeconds(10));
+        store.Tell(new StoreEntries("HERMES", [Entry("HERMES", "b"), Entry("HERMES", "c")], Mark(source, 6, "HERMES"), 2));
+        store.Tell(new StoreEntries("HERMES", [Entry("HERMES", "d"), Entry("HERMES", "e"), Entry("HERMES", "f")], Mark(source, 12, "HERMES"), 3));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        commitMayProceed.Set();
+
+        var results = ReceiveN(3, TimeSpan.FromSeconds(10)).Cast<StoreEntriesResult>().ToList();
+        Store.BeforeCommit = null;
+        Assert.Equal([1L, 2L, 3L], results.Select(r => r.BatchId));
+        Assert.Equal([1, 2, 3], results.Select(r => r.Count));
+        Assert.All(results, r => Assert.True(r.Succeeded));
+        Assert.Equal([1, 5], counting.AppendSizes);
+        Assert.Equal(["a", "b", "c", "d", "e", "f"], await StoredMessagesAsync());
+        Assert.Equal(12, Assert.Single(await Store.GetMarksAsync(source)).EndOffset);
+
+        // One live-tail message per command, each with the ids of its own entries.
+        var published = Enumerable.Range(0, 3)
+            .Select(_ => Assert.IsType<LiveTailProtocol.EntriesStored>(mediator.ExpectMsg<Publish>().Message))
+            .ToList();
+        Assert.Equal([["a"], ["b", "c"], ["d", "e", "f"]], published.Select(p => p.Entries.Select(e => e.Entry.Message).ToArray()));
+        var ids = published.SelectMany(p => p.Entries.Select(e => e.Id)).ToList();
+        foreach (var (id, message) in ids.Zip(["a", "b", "c", "d", "e", "f"]))
+        {
+            Assert.Equal(message, (await Store.GetAsync(id))?.Entry.Message);
+        }
+    }
+
+    [Fact]
+    public async Task A_store_passivated_during_a_commit_answers_everything_it_holds_before_it_stops()
+    {
+        using var commitMayProceed = new ManualResetEventSlim(false);
+        Store.BeforeCommit = () => commitMayProceed.Wait(TimeSpan.FromSeconds(20));
+        var counting = new FailingLogStore(Store);
+        var store = Sys.ActorOf(Props.Create(() => new AgentStore("ATLAS", counting)));
+        Watch(store);
+
+        store.Tell(new StoreEntries("ATLAS", [Entry("ATLAS", "in flight")], null, 1));
+        await AwaitConditionAsync(() => Task.FromResult(counting.Calls == 1), TimeSpan.FromSeconds(10));
+        store.Tell(new StoreEntries("ATLAS", [Entry("ATLAS", "queued")], null, 2));
+        store.Tell(Stop.Instance);
+        commitMayProceed.Set();
+
+        var results = ReceiveN(2, TimeSpan.FromSeconds(10)).Cast<StoreEntriesResult>().ToList();
+        Store.BeforeCommit = null;
+        Assert.Equal([1L, 2L], results.Select(r => r.BatchId));
+        Assert.All(results, r => Assert.True(r.Succeeded));
+        ExpectTerminated(store, TimeSpan.FromSeconds(10));
+        Assert.Equal(["in flight", "queued"], await StoredMessagesAsync());
     }
 
     [Fact]

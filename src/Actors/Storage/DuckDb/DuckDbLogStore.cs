@@ -24,6 +24,7 @@ public sealed class DuckDbLogStore : ILogStore
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _indexReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _indexer;
+    private readonly AgentsOfTheDay _agentsToday;
     private (DayFile File, DayWriter Writer)? _current;
     private bool _disposed;
 
@@ -58,6 +59,7 @@ public sealed class DuckDbLogStore : ILogStore
             }
         }
 
+        _agentsToday = new AgentsOfTheDay(Today, FileOf);
         _indexer = Task.Run(IndexAsync);
     }
 
@@ -83,6 +85,7 @@ public sealed class DuckDbLogStore : ILogStore
         }
 
         var append = new PendingAppend(entries, marks, cancellationToken);
+        _agentsToday.Written(append.Tally);
         while (!CurrentWriter().TryEnqueue(append))
         {
             // The writer stopped between lookup and enqueue: the day just rolled over. Try the new day's.
@@ -90,6 +93,10 @@ public sealed class DuckDbLogStore : ILogStore
 
         return await append.Completion.Task.ConfigureAwait(false);
     }
+
+    public Task<IReadOnlyList<string>> AdmitAgentsAsync(
+        IReadOnlyCollection<string> agentKeys, int maxAgentsPerDay, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_agentsToday.Admit(agentKeys, maxAgentsPerDay));
 
     public Task<IReadOnlyList<SourceMark>> GetMarksAsync(string sourceKey, CancellationToken cancellationToken = default) =>
         Task.Run<IReadOnlyList<SourceMark>>(() =>
@@ -311,6 +318,16 @@ public sealed class DuckDbLogStore : ILogStore
     /// <summary>Files that may hold entries matching the filter, oldest day first.</summary>
     private DayFile[] Candidates(LogFilter filter) =>
         Snapshot().Where(f => f.Counters.Overlaps(filter.From, filter.To)).ToArray();
+
+    private DateOnly Today() => DateOnly.FromDateTime(_clock.GetUtcNow().UtcDateTime);
+
+    private DayFile? FileOf(DateOnly day)
+    {
+        lock (_gate)
+        {
+            return _files.GetValueOrDefault(day);
+        }
+    }
 
     private DayFile[] Snapshot()
     {

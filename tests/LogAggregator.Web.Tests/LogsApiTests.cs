@@ -169,7 +169,7 @@ public sealed class LogsApiTests : IAsyncLifetime
         var file = Assert.Single(stats.GetProperty("log_files").EnumerateArray());
         Assert.Equal(3, file.GetProperty("count").GetInt64());
         Assert.True(file.GetProperty("size_bytes").GetInt64() > 0);
-        Assert.EndsWith(".duckdb", file.GetProperty("name").GetString());
+        Assert.Matches(@"^\d{4}-\d{2}-\d{2}\.duckdb$", file.GetProperty("name").GetString());
     }
 
     [Fact]

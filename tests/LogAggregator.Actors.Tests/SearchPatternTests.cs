@@ -1,4 +1,5 @@
 using LogAggregator.Storage;
+using LogAggregator.Storage.DuckDb;
 
 namespace LogAggregator.Tests;
 
@@ -15,6 +16,7 @@ public class SearchPatternTests
         var pattern = SearchPattern.Parse(text);
 
         Assert.Equal(literal, pattern.IsLiteral);
+        Assert.Equal(literal ? SearchPattern.EscapeLiteral(text) : text, pattern.Expression);
         if (literal)
         {
             Assert.Matches(pattern.Highlighter, "xx " + text.ToUpperInvariant() + " yy");
@@ -25,6 +27,6 @@ public class SearchPatternTests
     public void Matching_is_case_insensitive()
     {
         Assert.Matches(SearchPattern.Parse("error").Highlighter, "An ERROR happened");
-        Assert.StartsWith("(?i)", SearchPattern.Parse("error").Re2);
+        Assert.Equal("(?i)error", SearchFilter.Re2(SearchPattern.Parse("error").Expression));
     }
 }

@@ -32,10 +32,14 @@ public sealed class RestartTests : IAsyncLifetime
         await _server.StartAsync();
 
         await ServerProcess.EventuallyAsync(() => Total(), t => t >= 820, TimeSpan.FromSeconds(30));
-        await Task.Delay(1500); // a duplicate would show up late: give it the chance
-        var messages = (await _server.AllEntriesAsync()).Select(e => e.GetProperty("message").GetString()!).ToList();
+        // A duplicate would come from reading the file again before this last line: once it is stored, a
+        // duplicate would be stored too.
+        await File.AppendAllLinesAsync(path, ["INFO - end marker"]);
+        var messages = await ServerProcess.EventuallyAsync(
+            async () => (await _server.AllEntriesAsync()).Select(e => e.GetProperty("message").GetString()!).ToList(),
+            m => m.Contains("end marker"), TimeSpan.FromSeconds(30));
 
-        var expected = Enumerable.Range(0, 800).Select(i => $"line {i}").Concat(Enumerable.Range(0, 20).Select(i => $"posted {i}"));
+        var expected = Enumerable.Range(0, 800).Select(i => $"line {i}").Concat(Enumerable.Range(0, 20).Select(i => $"posted {i}")).Append("end marker");
         Assert.Equal(expected.Order(), messages.Order());
     }
 
@@ -69,7 +73,13 @@ public sealed class RestartTests : IAsyncLifetime
 
         await _server.StartAsync();
         var stored = await ServerProcess.EventuallyAsync(() => Total(), t => t >= total, TimeSpan.FromSeconds(120));
-        await Task.Delay(1500); // a duplicate would show up late: give it the chance
+        // A duplicate would come from reading the file again before this last line (stamped outside every window
+        // below): once it is stored, a duplicate would be stored too.
+        var marker = Start.AddHours(2);
+        await File.AppendAllTextAsync(path, marker.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " - INFO - CERBERUS - end marker\n");
+        await ServerProcess.EventuallyAsync(
+            async () => (await _server.GetJsonAsync("/api/logs?start_time=" + marker.ToString("O", CultureInfo.InvariantCulture))).GetProperty("total").GetInt64(),
+            t => t == 1, TimeSpan.FromSeconds(30));
 
         // Each line has its own timestamp, 10 ms apart: read them back a 10 s window (1,000 lines) at a time.
         var messages = new List<string>();

@@ -129,21 +129,36 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Polls until the condition holds; the timeout is generous, what it guards is correctness.</summary>
+    /// <summary>
+    /// Polls until the condition holds and returns the value that satisfied it; throws, with the last value seen,
+    /// when it never does. The timeout is generous: what it guards is correctness, not speed.
+    /// </summary>
     public static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
             var value = await probe();
-            if (done(value) || DateTime.UtcNow > deadline)
+            if (done(value))
             {
                 return value;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"not reached within {timeout.TotalSeconds:0.#} s; last seen: {Describe(value)}");
             }
 
             await Task.Delay(100);
         }
     }
+
+    private static string Describe<T>(T value) => value switch
+    {
+        System.Collections.ICollection items => $"{items.Count} item(s): "
+            + string.Join(", ", items.Cast<object?>().Take(5)) + (items.Count > 5 ? ", …" : ""),
+        _ => value?.ToString() ?? "null",
+    };
 
     public async ValueTask DisposeAsync()
     {

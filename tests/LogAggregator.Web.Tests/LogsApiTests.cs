@@ -169,7 +169,7 @@ public sealed class LogsApiTests : IAsyncLifetime
         var file = Assert.Single(stats.GetProperty("log_files").EnumerateArray());
         Assert.Equal(3, file.GetProperty("count").GetInt64());
         Assert.True(file.GetProperty("size_bytes").GetInt64() > 0);
-        Assert.EndsWith(".duckdb", file.GetProperty("name").GetString());
+        Assert.Matches(@"^\d{4}-\d{2}-\d{2}\.duckdb$", file.GetProperty("name").GetString());
     }
 
     [Fact]
@@ -265,17 +265,18 @@ public sealed class LogsApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_catastrophic_pattern_on_a_long_line_is_answered_within_a_second()
+    public async Task A_catastrophic_pattern_on_a_long_line_is_answered_with_the_right_matches()
     {
+        // A backtracking engine needs about 2^50000 steps for the long line; a linear one answers at once. The client
+        // gives up after 60 s (TestHost), so this fails by timeout when matching backtracks; how fast it answers is the
+        // query benchmark's business.
         await _host.PostOkAsync(new { message = new string('a', 50_000) + "!" });
-        await _host.GetJsonAsync("/api/logs/search?q=warm-up"); // the first search pays for JIT, not the pattern
+        await _host.PostOkAsync(new { message = "b" + new string('a', 50_000) });
 
-        var clock = System.Diagnostics.Stopwatch.StartNew();
         var found = await _host.GetJsonAsync("/api/logs/search?q=" + Uri.EscapeDataString("(a+)+$"));
-        clock.Stop();
 
-        Assert.Equal(0, found.GetProperty("count").GetInt32());
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"(a+)+$ took {clock.Elapsed.TotalMilliseconds:0} ms");
+        Assert.Equal(1, found.GetProperty("count").GetInt32());
+        Assert.StartsWith("baaa", Messages(found).Single());
     }
 
     private static List<string?> Messages(JsonElement page) =>

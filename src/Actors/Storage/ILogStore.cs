@@ -3,8 +3,10 @@ using LogAggregator.Model;
 namespace LogAggregator.Storage;
 
 /// <summary>
-/// Where entries live. The actors only see this interface: the embedded implementation keeps DuckDB day
-/// files under AGGREGATED_DIR; a PostgreSQL one can follow for clusters without touching the actors.
+/// Where entries live. The actors only see this interface, which speaks of entries, marks and arrival days
+/// (the UTC day an entry was stored on, the unit retention deletes); each implementation decides how a day is
+/// kept. Every behaviour here is stated as a test in the store contract suite (tests/…/Storage/Contract), which
+/// each implementation runs.
 /// </summary>
 public interface ILogStore : IAsyncDisposable
 {
@@ -41,7 +43,7 @@ public interface ILogStore : IAsyncDisposable
 
     /// <summary>
     /// Up to <paramref name="before"/> entries before and <paramref name="after"/> entries after the one with this
-    /// id, from the same source and agent, in arrival order across day files; null when the id names no entry.
+    /// id, from the same source and agent, in arrival order across days; null when the id names no entry.
     /// </summary>
     Task<LogContext?> GetContextAsync(string id, int before, int after, CancellationToken cancellationToken = default);
 
@@ -61,10 +63,14 @@ public interface ILogStore : IAsyncDisposable
     /// <summary>Distinct agent names as sent, sorted ordinally.</summary>
     Task<IReadOnlyList<string>> GetAgentsAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>Totals per level, per agent (as sent) and per arrival day.</summary>
     Task<StoreStats> GetStatsAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes every day file whose arrival day is before <paramref name="oldestKept"/>; returns their names.</summary>
-    Task<IReadOnlyList<string>> DeleteDaysBeforeAsync(DateOnly oldestKept, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Deletes every entry that arrived on a day before <paramref name="oldestKept"/>, whole days at a time, but
+    /// never the day being written (today); returns the days deleted, oldest first.
+    /// </summary>
+    Task<IReadOnlyList<DateOnly>> DeleteDaysBeforeAsync(DateOnly oldestKept, CancellationToken cancellationToken = default);
 }
 
 /// <summary>
@@ -89,10 +95,12 @@ public sealed record Paging(int Limit, int Offset)
 
 public sealed record LogPage(IReadOnlyList<StoredEntry> Entries, long Total);
 
+/// <summary><see cref="Days"/> holds one row per stored arrival day, oldest first.</summary>
 public sealed record StoreStats(
     long TotalLogs,
     IReadOnlyDictionary<Level, long> ByLevel,
     IReadOnlyDictionary<string, long> ByAgent,
-    IReadOnlyList<DayFileStats> Files);
+    IReadOnlyList<DayStats> Days);
 
-public sealed record DayFileStats(string Name, long SizeBytes, long Count);
+/// <summary>The entries that arrived on one UTC day and the bytes the store spends on them.</summary>
+public sealed record DayStats(DateOnly Day, long SizeBytes, long Count);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Event;
@@ -32,8 +33,8 @@ public sealed class Retention : ReceiveActor, IWithTimers
         {
             if (done.Deleted.Count > 0)
             {
-                _log.Info("Retention deleted {Count} day file(s) older than {OldestKept}: {Files}",
-                    done.Deleted.Count, done.OldestKept, string.Join(", ", done.Deleted));
+                _log.Info("Retention deleted {Count} day(s) older than {OldestKept}: {Days}",
+                    done.Deleted.Count, done.OldestKept, string.Join(", ", done.Deleted.Select(d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))));
             }
 
             Context.System.EventStream.Publish(done);

@@ -4,7 +4,7 @@ namespace LogAggregator.Storage;
 
 public static class RetentionProtocol
 {
-    /// <summary>Delete the day files older than RETENTION_DAYS now (at start, then every retention interval).</summary>
+    /// <summary>Delete the days older than RETENTION_DAYS now (at start, then every retention interval).</summary>
     public sealed class RunRetention : IDeadLetterSuppression
     {
         public static readonly RunRetention Instance = new();
@@ -12,5 +12,5 @@ public static class RetentionProtocol
     }
 
     /// <summary>Published on the event stream after each run, so tests and operators can see it happen.</summary>
-    public sealed record RetentionCompleted(DateOnly OldestKept, IReadOnlyList<string> Deleted);
+    public sealed record RetentionCompleted(DateOnly OldestKept, IReadOnlyList<DateOnly> Deleted);
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using LogAggregator.Model;
 using LogAggregator.Storage;
 using LogAggregator.Web.Json;
@@ -77,7 +78,8 @@ public sealed class LogsController(ILogQueryService queries, IIngestService inge
             total_logs = stats.TotalLogs,
             by_level = stats.ByLevel.Where(kv => kv.Value > 0).ToDictionary(kv => kv.Key.Name(), kv => kv.Value),
             by_agent = stats.ByAgent,
-            log_files = stats.Files.Select(f => new { name = f.Name, size_bytes = f.SizeBytes, count = f.Count }),
+            // The API lists stored days as files: the shape and names clients know, one row per day.
+            log_files = stats.Days.Select(d => new { name = DayFileName(d.Day), size_bytes = d.SizeBytes, count = d.Count }),
         });
     }
 
@@ -95,6 +97,9 @@ public sealed class LogsController(ILogQueryService queries, IIngestService inge
         var escaped = rawTarget[AgentRoute.Length..(end < 0 ? rawTarget.Length : end)];
         return escaped.Length == 0 ? null : Uri.UnescapeDataString(escaped);
     }
+
+    /// <summary>A day as `log_files` has always named it (the embedded store's file name), whichever store holds it.</summary>
+    private static string DayFileName(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + ".duckdb";
 
     /// <summary>Where the pattern matched, found with .NET's non-backtracking engine (linear time).</summary>
     private static List<Highlight> Highlights(SearchPattern pattern, LogEntry entry)

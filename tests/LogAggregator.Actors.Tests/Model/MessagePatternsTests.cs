@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using LogAggregator.Model;
 
 namespace LogAggregator.Tests.Model;
@@ -50,13 +49,14 @@ public sealed class MessagePatternsTests
     [InlineData("1:")]
     [InlineData("a:")]
     [InlineData("x@")]
-    public void Hostile_inputs_take_linear_time(string unit)
+    public async Task Hostile_inputs_are_masked_without_running_away(string unit)
     {
+        // A quadratic pass over 200k characters takes minutes; a linear one, milliseconds. The generous bound
+        // only catches the runaway; how fast masking is belongs to the benchmarks.
         var message = string.Concat(Enumerable.Repeat(unit, 200_000));
-        var clock = Stopwatch.StartNew();
 
-        MessagePatterns.Mask(message);
+        var masked = await Task.Run(() => MessagePatterns.Mask(message)).WaitAsync(TimeSpan.FromSeconds(60));
 
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"{clock.Elapsed} for 200k × '{unit}'");
+        Assert.Equal(masked, MessagePatterns.Mask(message));
     }
 }

@@ -17,13 +17,20 @@ public sealed class AgentStoreSpecs : ActorSpec
     [Fact]
     public async Task Acknowledges_only_after_the_entries_are_committed()
     {
+        using var commitReached = new ManualResetEventSlim(false);
         using var commitMayProceed = new ManualResetEventSlim(false);
-        Store.BeforeCommit = () => commitMayProceed.Wait(TimeSpan.FromSeconds(20));
+        Store.BeforeCommit = () =>
+        {
+            commitReached.Set();
+            commitMayProceed.Wait(TimeSpan.FromSeconds(20));
+        };
         var store = Sys.ActorOf(Props.Create(() => new AgentStore("HERMES", Store)));
 
         store.Tell(new StoreEntries("HERMES", [Entry("Hermes", "queued"), Entry("HERMES", "also queued")], null, 7));
 
-        ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+        // The commit is held open: an acknowledgement sent with or before handing the batch over is already on its way.
+        Assert.True(commitReached.Wait(TimeSpan.FromSeconds(10)), "the batch never reached the store's commit");
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200));
         Assert.Empty(await StoredMessagesAsync());
 
         commitMayProceed.Set();
@@ -61,8 +68,13 @@ public sealed class AgentStoreSpecs : ActorSpec
         store.Tell(new StoreEntries("ATLAS", [Entry("ATLAS", "lost?")], null, 3));
 
         Assert.False(ExpectMsg<StoreEntriesResult>(TimeSpan.FromSeconds(10)).Succeeded);
-        mediator.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
         Store.BeforeCommit = null;
+
+        // The next batch commits and is published: had the failed one been published, it would come first.
+        store.Tell(new StoreEntries("ATLAS", [Entry("ATLAS", "kept")], null, 4));
+        Assert.True(ExpectMsg<StoreEntriesResult>(TimeSpan.FromSeconds(10)).Succeeded);
+        var stored = Assert.IsType<LiveTailProtocol.EntriesStored>(mediator.ExpectMsg<Publish>().Message);
+        Assert.Equal(["kept"], stored.Entries.Select(e => e.Entry.Message));
     }
 
     [Fact]

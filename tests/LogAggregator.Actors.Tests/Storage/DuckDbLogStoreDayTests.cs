@@ -3,6 +3,10 @@ using static LogAggregator.Tests.Storage.StoreHarness;
 
 namespace LogAggregator.Tests.Storage;
 
+/// <summary>
+/// How the embedded store keeps days: one DuckDB file per arrival day, ids that name that day, damaged files
+/// skipped. What any store does with days (stats, queries, retention) is in the contract suite.
+/// </summary>
 public sealed class DuckDbLogStoreDayTests : IAsyncLifetime
 {
     private readonly StoreHarness _harness = new();
@@ -23,55 +27,56 @@ public sealed class DuckDbLogStoreDayTests : IAsyncLifetime
         Assert.Equal(
             ["2026-11-23.duckdb", "2026-11-24.duckdb"],
             Directory.GetFiles(_harness.LogsDirectory, "*.duckdb").Select(Path.GetFileName).Order());
-        var stats = await _harness.Store.GetStatsAsync();
-        Assert.Equal([1L, 1L], stats.Files.Select(f => f.Count));
-        Assert.Equal(2, (await _harness.Store.QueryAsync(LogFilter.None, new Paging(10, 0))).Total);
-        Assert.Equal("day one", (await _harness.Store.GetAsync(first[0]))?.Entry.Message);
     }
 
     [Fact]
-    public async Task Queries_skip_day_files_whose_entries_are_outside_the_range()
+    public async Task Ids_name_the_arrival_day_and_still_find_entries_after_a_restart()
     {
-        await _harness.AppendAsync(Entry("old", at: Day1.UtcDateTime.AddHours(-5)));
-        _harness.Clock.Now = Day1.AddDays(1);
-        await _harness.AppendAsync(Entry("new", at: Day1.UtcDateTime.AddDays(1)));
+        var ids = await _harness.AppendAsync(Entry("one"), Entry("two"));
+        await _harness.ReopenAsync();
 
-        var page = await _harness.Store.QueryAsync(new LogFilter(From: Day1.UtcDateTime), new Paging(10, 0));
-
-        Assert.Equal("new", Assert.Single(page.Entries).Entry.Message);
-        Assert.Equal(1, page.Total);
+        Assert.Equal(["20261123-1", "20261123-2"], ids);
+        Assert.Equal("two", (await _harness.Store.GetAsync(ids[1]))?.Entry.Message);
+        Assert.Equal(ids[1], (await _harness.Store.QueryAsync(LogFilter.None, new Paging(1, 0))).Entries[0].Id);
+        Assert.Null(await _harness.Store.GetAsync("20261123-99"));
+        Assert.Null(await _harness.Store.GetAsync("20200101-1"));
+        Assert.Null(await _harness.Store.GetAsync("not-an-id"));
     }
 
     [Fact]
-    public async Task Retention_deletes_old_days_but_never_the_file_being_written()
+    public async Task A_restarted_store_continues_the_sequence()
+    {
+        await _harness.AppendAsync(Entry("one"), Entry("two"));
+        await _harness.ReopenAsync();
+
+        var ids = await _harness.AppendAsync(Entry("three"));
+
+        Assert.Equal(["20261123-3"], ids);
+    }
+
+    [Fact]
+    public async Task Retention_deletes_old_day_files_but_never_the_file_being_written()
     {
         await _harness.AppendAsync(Entry("day one"));
         _harness.Clock.Now = Day1.AddDays(1);
         await _harness.AppendAsync(Entry("day two"));
 
-        var deleted = await _harness.Store.DeleteDaysBeforeAsync(new DateOnly(2026, 12, 31));
+        await _harness.Store.DeleteDaysBeforeAsync(new DateOnly(2026, 12, 31));
 
-        Assert.Equal(["2026-11-23.duckdb"], deleted);
         Assert.Equal(["2026-11-24.duckdb"], Directory.GetFiles(_harness.LogsDirectory, "*.duckdb").Select(Path.GetFileName));
-        var stats = await _harness.Store.GetStatsAsync();
-        Assert.Equal(1, stats.TotalLogs);
-        Assert.Equal("2026-11-24.duckdb", Assert.Single(stats.Files).Name);
-        Assert.Null(await _harness.Store.GetAsync("20261123-1"));
+        Assert.Empty(Directory.GetFiles(_harness.LogsDirectory, "2026-11-23.duckdb*"));
         Assert.Equal(["20261124-2"], await _harness.AppendAsync(Entry("still writing")));
     }
 
     [Fact]
-    public async Task A_restarted_store_sees_every_day()
+    public async Task A_restarted_store_opens_every_day_file()
     {
         await _harness.AppendAsync(Entry("day one"));
         _harness.Clock.Now = Day1.AddDays(1);
         await _harness.AppendAsync(Entry("day two"));
         await _harness.ReopenAsync();
 
-        var stats = await _harness.Store.GetStatsAsync();
-
-        Assert.Equal(2, stats.TotalLogs);
-        Assert.Equal(2, stats.Files.Count);
+        Assert.Equal(2, (await _harness.Store.GetStatsAsync()).Days.Count);
         Assert.Empty(_harness.Store.SkippedFiles);
     }
 

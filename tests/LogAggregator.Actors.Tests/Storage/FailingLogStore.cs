@@ -75,7 +75,7 @@ public sealed class FailingLogStore(ILogStore inner, params int[] failingCalls) 
 
     public Task<StoreStats> GetStatsAsync(CancellationToken cancellationToken = default) => inner.GetStatsAsync(cancellationToken);
 
-    public Task<IReadOnlyList<string>> DeleteDaysBeforeAsync(DateOnly oldestKept, CancellationToken cancellationToken = default) =>
+    public Task<IReadOnlyList<DateOnly>> DeleteDaysBeforeAsync(DateOnly oldestKept, CancellationToken cancellationToken = default) =>
         inner.DeleteDaysBeforeAsync(oldestKept, cancellationToken);
 
     /// <summary>The inner store belongs to the spec, which disposes it.</summary>

@@ -24,7 +24,7 @@ public sealed class RetentionSpecs : ActorSpec
 
         var completed = ExpectMsg<RetentionCompleted>(TimeSpan.FromSeconds(10));
         Assert.Equal(new DateOnly(2026, 11, 2), completed.OldestKept);
-        Assert.Equal(["2026-11-01.duckdb"], completed.Deleted);
+        Assert.Equal([new DateOnly(2026, 11, 1)], completed.Deleted);
         var left = await store.QueryAsync(LogFilter.None, new Paging(10, 0));
         Assert.Equal(["arrived on the 9th", "arrived on the 3rd"], left.Entries.Select(e => e.Entry.Message));
         Assert.False(File.Exists(Path.Combine(Root, "retention", "logs", "2026-11-01.duckdb")));

@@ -175,11 +175,11 @@ public sealed class DuckDbLogStore : ILogStore
     public Task<StoreStats> GetStatsAsync(CancellationToken cancellationToken = default)
     {
         var (byLevel, byAgent) = Tally();
-        var files = Snapshot().Select(f => new DayFileStats(f.Name, f.SizeBytes, f.Counters.Total)).ToList();
-        return Task.FromResult(new StoreStats(files.Sum(f => f.Count), byLevel, byAgent, files));
+        var days = Snapshot().Select(f => new DayStats(f.Day, f.SizeBytes, f.Counters.Total)).ToList();
+        return Task.FromResult(new StoreStats(days.Sum(d => d.Count), byLevel, byAgent, days));
     }
 
-    public async Task<IReadOnlyList<string>> DeleteDaysBeforeAsync(DateOnly oldestKept, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<DateOnly>> DeleteDaysBeforeAsync(DateOnly oldestKept, CancellationToken cancellationToken = default)
     {
         List<DayFile> doomed;
         lock (_gate)
@@ -197,7 +197,7 @@ public sealed class DuckDbLogStore : ILogStore
             }
         }
 
-        return await Task.Run<IReadOnlyList<string>>(() =>
+        return await Task.Run<IReadOnlyList<DateOnly>>(() =>
         {
             foreach (var file in doomed)
             {
@@ -206,7 +206,7 @@ public sealed class DuckDbLogStore : ILogStore
                 File.Delete(file.Path + ".wal");
             }
 
-            return doomed.Select(f => f.Name).ToList();
+            return doomed.Select(f => f.Day).ToList();
         }, CancellationToken.None).ConfigureAwait(false);
     }
 

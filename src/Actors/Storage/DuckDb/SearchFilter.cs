@@ -29,11 +29,11 @@ internal static partial class SearchFilter
             }
 
             // Outside ASCII, DuckDB's lower() and RE2's case folding may disagree; let RE2 decide.
-            command.Parameters.Add(new DuckDBParameter("re", "(?i)" + SearchPattern.EscapeLiteral(pattern.Text)));
+            command.Parameters.Add(new DuckDBParameter("re", Re2(SearchPattern.EscapeLiteral(pattern.Text))));
             return $"(regexp_matches(message, $re) OR ({metadata}regexp_matches(metadata, $re)))";
         }
 
-        command.Parameters.Add(new DuckDBParameter("re", pattern.Re2));
+        command.Parameters.Add(new DuckDBParameter("re", Re2(pattern.Expression)));
         if (RequiredLiteral(pattern.Text) is { } literal)
         {
             command.Parameters.Add(new DuckDBParameter("lit", literal.ToLowerInvariant()));
@@ -43,6 +43,9 @@ internal static partial class SearchFilter
 
         return $"(regexp_matches(message, $re) OR ({metadata}regexp_matches(metadata, $re)))";
     }
+
+    /// <summary>The expression as DuckDB's regexp_matches (RE2) reads it case-insensitively.</summary>
+    public static string Re2(string expression) => "(?i)" + expression;
 
     private static bool MatchesEmptyMetadata(SearchPattern pattern, bool forceLiteral) =>
         forceLiteral

@@ -31,6 +31,9 @@ public abstract partial class LogStoreContract : IAsyncLifetime
 {
     protected static readonly DateTime T0 = StoreHarness.Day1.UtcDateTime;
 
+    /// <summary>The arrival day the store's clock starts on; later days are reached with <see cref="ArriveOnDay"/>.</summary>
+    protected static readonly DateOnly FirstDay = DateOnly.FromDateTime(T0);
+
     private LogStoreUnderTest? _subject;
 
     protected LogStoreUnderTest Subject => _subject ?? throw new InvalidOperationException("not initialized");
@@ -62,4 +65,9 @@ public abstract partial class LogStoreContract : IAsyncLifetime
         StoreHarness.Entry(message, agent, level, at, metadata);
 
     protected static IEnumerable<string> Messages(IEnumerable<StoredEntry> entries) => entries.Select(e => e.Entry.Message);
+
+    /// <summary>Moves the store's clock so that what is appended next arrives <paramref name="days"/> after the first day.</summary>
+    protected void ArriveOnDay(int days) => Clock.Now = StoreHarness.Day1.AddDays(days);
+
+    protected Task<LogPage> QueryAsync(LogFilter filter, int limit = 10, int offset = 0) => Store.QueryAsync(filter, new Paging(limit, offset));
 }

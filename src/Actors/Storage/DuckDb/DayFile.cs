@@ -128,7 +128,11 @@ internal sealed class DayFile
         using var lease = TryLease();
     }
 
-    /// <summary>Waits for running queries, checkpoints so the next start replays no WAL, and releases the instance.</summary>
+    /// <summary>
+    /// Waits for running queries, checkpoints so the next start replays no WAL, and releases the instance. A checkpoint
+    /// that fails (a full disk) is left to the next start: every committed transaction is in the WAL, which DuckDB
+    /// replays when it opens the file.
+    /// </summary>
     public void Close()
     {
         if (Writer is { } writer)
@@ -151,6 +155,10 @@ internal sealed class DayFile
             using var checkpoint = _anchor.CreateCommand();
             checkpoint.CommandText = "CHECKPOINT";
             checkpoint.ExecuteNonQuery();
+        }
+        catch (DuckDBException)
+        {
+            // See above: the WAL keeps what the checkpoint could not write.
         }
         finally
         {

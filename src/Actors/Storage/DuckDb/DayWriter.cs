@@ -20,6 +20,9 @@ internal sealed class DayWriter
     /// <summary>What a health check's probe writes; see <see cref="WriteProbe"/>.</summary>
     private const int ProbeBytes = 1 << 20;
 
+    /// <summary>How DuckDB words a FATAL error raised after the commit itself reached the WAL.</summary>
+    private const string DurableCommit = "COMMIT succeeded and is durable";
+
     private readonly Channel<PendingAppend> _queue =
         Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -101,9 +104,15 @@ internal sealed class DayWriter
 
     private void Commit(List<PendingAppend> batch)
     {
+        if (_file.NeedsReopen && !TryReopen(batch))
+        {
+            return;
+        }
+
         var connection = _file.WriterConnection;
         var firstSeq = _file.NextSeq;
         var ids = new IReadOnlyList<string>[batch.Count];
+        var durableButInvalidated = false;
         try
         {
             // Plain statements rather than DuckDBTransaction: after a failed COMMIT DuckDB has already rolled
@@ -119,11 +128,20 @@ internal sealed class DayWriter
             _beforeCommit()?.Invoke();
             Execute(connection, "COMMIT");
         }
+        catch (DuckDBException e) when (e.Message.Contains(DurableCommit, StringComparison.Ordinal))
+        {
+            // The commit is in the WAL, but DuckDB's automatic checkpoint after it failed (a full disk) and it then
+            // invalidated the instance. The batch is stored: acknowledge it, so nobody retries it into a duplicate.
+            durableButInvalidated = true;
+            _file.NeedsReopen = true;
+            _health.Failed(e);
+        }
         catch (Exception e)
         {
             TryRollback(connection);
             _file.NextSeq = firstSeq;
             _health.Failed(e);
+            _file.NeedsReopen |= e.Message.Contains("FATAL", StringComparison.Ordinal) || e.Message.Contains("invalidated", StringComparison.Ordinal);
             foreach (var append in batch)
             {
                 append.Completion.TrySetException(e);
@@ -132,7 +150,10 @@ internal sealed class DayWriter
             return;
         }
 
-        _health.Succeeded();
+        if (!durableButInvalidated)
+        {
+            _health.Succeeded();
+        }
 
         foreach (var append in batch)
         {
@@ -142,6 +163,27 @@ internal sealed class DayWriter
         for (var i = 0; i < batch.Count; i++)
         {
             batch[i].Completion.TrySetResult(ids[i]);
+        }
+    }
+
+    /// <summary>Fails the batch, and leaves the reopen to the next commit, while the file cannot be opened again.</summary>
+    private bool TryReopen(List<PendingAppend> batch)
+    {
+        try
+        {
+            _file.Reopen();
+            _file.NeedsReopen = false;
+            return true;
+        }
+        catch (Exception e) when (e is DuckDBException or IOException)
+        {
+            _health.Failed(e);
+            foreach (var append in batch)
+            {
+                append.Completion.TrySetException(e);
+            }
+
+            return false;
         }
     }
 

@@ -20,6 +20,7 @@ public static class AkkaConfiguration
         {
             builder
                 .AddHocon(hocon, HoconAddMode.Prepend)
+                .AddHocon(ShutdownConfig, HoconAddMode.Prepend)
                 .AddHocon(PersistenceConfig(settings), HoconAddMode.Prepend)
                 .AddHocon(LogAggregatorSerializer.Configuration, HoconAddMode.Prepend)
                 .AddHocon(SqlPersistence.DefaultConfiguration, HoconAddMode.Append)
@@ -46,6 +47,18 @@ public static class AkkaConfiguration
         });
         return services;
     }
+
+    /// <summary>
+    /// SIGTERM stops the host, which stops Kestrel first (WebApplicationBuilder registers the web server's hosted
+    /// service last, and hosted services stop in reverse): new requests are refused and in-flight POSTs still reach
+    /// the agent stores, commit and answer. Only then does Akka.Hosting's hosted service run CoordinatedShutdown
+    /// (the node leaves, the agent stores stop), and the container disposes the store after the last commit.
+    /// Akka's own ProcessExit hook would start CoordinatedShutdown the moment the signal arrives, in parallel with
+    /// that drain, leaving in-flight POSTs with no agent store until their ask timed out; so it is off.
+    /// </summary>
+    private static readonly Config ShutdownConfig = ConfigurationFactory.ParseString("""
+        akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
+        """);
 
     /// <summary>Actor state (tailer checkpoints) lives in Akka.Persistence.Sql on an embedded SQLite file.</summary>
     private static Config PersistenceConfig(LogAggregatorSettings settings)

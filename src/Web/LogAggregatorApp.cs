@@ -23,8 +23,21 @@ public static class LogAggregatorApp
             throw new ConfigurationException("DATABASE_PROVIDER=postgresql: the PostgreSQL log store is not in this build yet; use embedded");
         }
 
-        Directory.CreateDirectory(settings.AggregatedDir);
+        // Before anything opens a DuckDB or SQLite file in the directory.
+        var directoryLock = DataDirectoryLock.Acquire(settings.AggregatedDir);
+        try
+        {
+            return Build(rest, settings, hocon, directoryLock);
+        }
+        catch
+        {
+            directoryLock.Dispose();
+            throw;
+        }
+    }
 
+    private static WebApplication Build(string[] rest, LogAggregatorSettings settings, Akka.Configuration.Config hocon, DataDirectoryLock directoryLock)
+    {
         // Content and web roots sit beside the binaries, so the server finds hocon/ and wwwroot/ from any working directory.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -39,6 +52,8 @@ public static class LogAggregatorApp
 
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = settings.Http.MaxBodySize);
         builder.Services.AddSingleton(settings);
+        // Created by a factory so the container disposes it; resolved first, so it is disposed last, after the store.
+        builder.Services.AddSingleton(_ => directoryLock);
         builder.Services.AddSingleton<ILogStore>(services =>
         {
             var store = new DuckDbLogStore(new DuckDbLogStoreOptions(settings.AggregatedDir, settings.DuckDb.MemoryLimit, settings.DuckDb.Threads));
@@ -66,6 +81,7 @@ public static class LogAggregatorApp
         builder.Services.ConfigureHttpJsonOptions(o => EntryJson.Configure(o.SerializerOptions));
 
         var app = builder.Build();
+        app.Services.GetRequiredService<DataDirectoryLock>();
         // The provider starts listening when it is first resolved; the zero alert series must come after that.
         app.Services.GetRequiredService<MeterProvider>();
         LogAggregatorMetrics.DeclareAlertSeries();

@@ -12,6 +12,11 @@ catch (ConfigurationException e)
     Console.Error.WriteLine($"log-aggregator: configuration error: {e.Message}");
     return 2;
 }
+catch (DataDirectoryInUseException e)
+{
+    Console.Error.WriteLine($"log-aggregator: {e.Message}");
+    return 2;
+}
 
 await app.RunAsync();
 return 0;

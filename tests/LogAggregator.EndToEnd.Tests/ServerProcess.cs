@@ -27,6 +27,9 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public string Output => _server?.Output ?? "";
 
+    /// <summary>The running server's process id (the `dotnet` host runs the server in-process).</summary>
+    public int ProcessId => _server?.Process.Id ?? throw new InvalidOperationException("not started");
+
     public async Task StartAsync()
     {
         var port = ServerLaunch.FreePort();
@@ -85,6 +88,25 @@ public sealed class ServerProcess : IAsyncDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await _server.Process.WaitForExitAsync(timeout.Token);
         Client.Dispose();
+    }
+
+    /// <summary>SIGTERM without waiting, for tests that watch what happens while the server stops.</summary>
+    public void Terminate() => Signal("TERM");
+
+    /// <summary>Waits for the process to exit by itself; fails the test, with the server's output, after <paramref name="timeout"/>.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await _server!.Process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"the server did not exit within {timeout.TotalSeconds:0} s:\n{Output}");
+        }
+
+        return _server.Process.ExitCode;
     }
 
     /// <summary>SIGKILL: no shutdown code runs, as in a crash or an OOM kill.</summary>

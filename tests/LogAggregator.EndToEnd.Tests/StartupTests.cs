@@ -32,4 +32,41 @@ public sealed class StartupTests
         var line = Assert.Single(lines);
         Assert.StartsWith($"log-aggregator: configuration error: {variable}", line);
     }
+
+    [Fact]
+    public async Task Seed_nodes_with_the_embedded_store_stop_start_up_with_one_line()
+    {
+        var info = new ProcessStartInfo("dotnet", [ServerLaunch.WebDll, "--urls", "http://127.0.0.1:0"])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        var dataDir = Path.Combine(Path.GetTempPath(), "logagg-startup-" + Guid.NewGuid().ToString("N")[..8]);
+        info.Environment["AGGREGATED_DIR"] = dataDir;
+        info.Environment["AKKA_PORT"] = "0";
+        info.Environment["AKKA_SEEDS"] = "127.0.0.1:4053,127.0.0.1:4054";
+
+        using var process = Process.Start(info)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail("the server started with seed nodes on the embedded store");
+        }
+
+        _ = await stdout;
+        Assert.Equal(2, process.ExitCode);
+        var line = Assert.Single((await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("log-aggregator: configuration error: AKKA_SEEDS", line);
+        Assert.Contains("DATABASE_PROVIDER", line);
+        // Refused before anything was written: no DuckDB or SQLite file was created.
+        Assert.False(Directory.Exists(dataDir) && Directory.EnumerateFileSystemEntries(dataDir, "*", SearchOption.AllDirectories).Any());
+    }
 }

@@ -129,6 +129,16 @@ public static class LogAggregatorConfig
             throw new ConfigurationException("DATABASE_CONNECTION must be set when DATABASE_PROVIDER is postgresql");
         }
 
+        var seeds = config.GetStringList("akka.cluster.seed-nodes").ToList();
+        if (seeds.Count > 0 && provider == DatabaseProvider.Embedded)
+        {
+            // Each node would write its own DuckDB files, ids would collide, and every node would answer for its own
+            // entries only: a cluster that looks fine and is silently wrong.
+            var name = Get(environment, "AKKA_SEEDS") is not null ? "AKKA_SEEDS" : "akka.cluster.seed-nodes";
+            throw new ConfigurationException(
+                $"{name} forms a cluster, which needs the shared store (DATABASE_PROVIDER=postgresql); the embedded store keeps each node's entries apart");
+        }
+
         var hermes = root.GetString("hermes-url", "");
         if (!Uri.TryCreate(hermes, UriKind.Absolute, out var hermesUri) || hermesUri.Scheme is not ("http" or "https"))
         {
@@ -151,7 +161,7 @@ public static class LogAggregatorConfig
             RetentionInterval = PositiveDuration(root, "retention.interval", "log-aggregator.retention.interval"),
             AkkaHostname = config.GetString("akka.remote.dot-netty.tcp.hostname", "127.0.0.1"),
             AkkaPort = config.GetInt("akka.remote.dot-netty.tcp.port", 4053),
-            SeedNodes = config.GetStringList("akka.cluster.seed-nodes").ToList(),
+            SeedNodes = seeds,
             DatabaseProvider = provider,
             DatabaseConnection = connection,
             Http = new HttpSettings(

@@ -71,6 +71,19 @@ public interface ILogStore : IAsyncDisposable
     /// never the day being written (today); returns the days deleted, oldest first.
     /// </summary>
     Task<IReadOnlyList<DateOnly>> DeleteDaysBeforeAsync(DateOnly oldestKept, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Whether appends succeed now. After an append failed for a reason of the store's own (a full or failing disk,
+    /// a lost database), degraded with that reason until an append succeeds again; while degraded, each call tries a
+    /// small write itself, so the store reports healthy again once writes succeed even if nobody appends.
+    /// </summary>
+    Task<StoreHealth> CheckHealthAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>Healthy, or degraded with why appends fail (as the store saw it last).</summary>
+public sealed record StoreHealth(bool Healthy, string? Reason)
+{
+    public static readonly StoreHealth Writable = new(true, null);
 }
 
 /// <summary>

@@ -3,17 +3,21 @@ using Akka.Cluster;
 using Akka.Hosting;
 using LogAggregator.Configuration;
 using LogAggregator.Ingestion;
+using LogAggregator.Storage;
 using Microsoft.AspNetCore.Mvc;
 
 namespace LogAggregator.Web.Controllers;
 
 [ApiController]
-public sealed class HealthController(ActorSystem system, LogAggregatorSettings settings, IRequiredActor<SourceDiscovery> discovery)
+public sealed class HealthController(
+    ActorSystem system, LogAggregatorSettings settings, IRequiredActor<SourceDiscovery> discovery, ILogStore store)
     : ControllerBase
 {
+    /// <summary>200 while the store takes writes; 503 "degraded" with the reason while it does not (a full disk).</summary>
     [HttpGet("/health")]
     public async Task<IActionResult> Get()
     {
+        var storage = await store.CheckHealthAsync(HttpContext.RequestAborted);
         var cluster = Cluster.Get(system);
         var state = cluster.State;
         int? tailed = null;
@@ -28,9 +32,10 @@ public sealed class HealthController(ActorSystem system, LogAggregatorSettings s
             // Health answers even when discovery is busy; the count is simply left out.
         }
 
-        return Ok(new
+        return StatusCode(storage.Healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable, new
         {
-            status = "healthy",
+            status = storage.Healthy ? "healthy" : "degraded",
+            reason = storage.Reason,
             service = "log-aggregator",
             timestamp = DateTime.UtcNow,
             aggregated_dir = settings.AggregatedDir,

@@ -40,6 +40,8 @@ public sealed class LogAggregatorConfigTests
             ["AKKA_HOSTNAME"] = "10.0.0.5",
             ["AKKA_PORT"] = "0",
             ["AKKA_SEEDS"] = "10.0.0.5:4053,akka.tcp://log-aggregator@10.0.0.6:4053",
+            ["DATABASE_PROVIDER"] = "postgresql",
+            ["DATABASE_CONNECTION"] = "Host=db;Database=logs",
         });
 
         Assert.Equal("http://hermes:9000", settings.HermesUrl);
@@ -50,6 +52,29 @@ public sealed class LogAggregatorConfigTests
         Assert.Equal("10.0.0.5", settings.AkkaHostname);
         Assert.Equal(0, settings.AkkaPort);
         Assert.Equal(["akka.tcp://log-aggregator@10.0.0.5:4053", "akka.tcp://log-aggregator@10.0.0.6:4053"], settings.SeedNodes);
+    }
+
+    [Fact]
+    public void Seed_nodes_with_the_embedded_store_stop_start_up_naming_both_settings()
+    {
+        // Each node would write its own DuckDB files with colliding ids and answer for its own entries only.
+        var error = Assert.Throws<ConfigurationException>(() => Load(new() { ["AKKA_SEEDS"] = "10.0.0.5:4053" }));
+
+        Assert.StartsWith("AKKA_SEEDS", error.Message);
+        Assert.Contains("DATABASE_PROVIDER=postgresql", error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Fact]
+    public void Seed_nodes_from_an_operator_file_with_the_embedded_store_stop_start_up_naming_the_path()
+    {
+        var file = Path.GetTempFileName();
+        File.WriteAllText(file, "akka.cluster.seed-nodes = [\"akka.tcp://log-aggregator@10.0.0.5:4053\"]");
+
+        var error = Assert.Throws<ConfigurationException>(() => Load([], file));
+
+        Assert.StartsWith("akka.cluster.seed-nodes", error.Message);
+        File.Delete(file);
     }
 
     [Fact]

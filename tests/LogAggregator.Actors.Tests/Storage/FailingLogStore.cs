@@ -78,6 +78,8 @@ public sealed class FailingLogStore(ILogStore inner, params int[] failingCalls) 
     public Task<IReadOnlyList<DateOnly>> DeleteDaysBeforeAsync(DateOnly oldestKept, CancellationToken cancellationToken = default) =>
         inner.DeleteDaysBeforeAsync(oldestKept, cancellationToken);
 
+    public Task<StoreHealth> CheckHealthAsync(CancellationToken cancellationToken = default) => inner.CheckHealthAsync(cancellationToken);
+
     /// <summary>The inner store belongs to the spec, which disposes it.</summary>
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

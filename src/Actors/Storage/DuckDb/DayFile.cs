@@ -23,10 +23,11 @@ internal sealed class DayFile
 
     private readonly string _connectionString;
     private readonly DuckDbLogStoreOptions _options;
-    private readonly DuckDBConnection _anchor;
+    private DuckDBConnection _anchor;
     private readonly object _leaseGate = new();
     private int _leases;
     private bool _closed;
+    private bool _reopening;
     private volatile string _memoryLimit;
     private volatile string? _appliedMemoryLimit;
     private volatile bool _configured;
@@ -70,6 +71,12 @@ internal sealed class DayFile
     /// <summary>The writer's connection. Nothing else may use it.</summary>
     public DuckDBConnection WriterConnection => _anchor;
 
+    /// <summary>
+    /// Set by the writer when DuckDB invalidated this file's instance (a FATAL error such as a checkpoint that could
+    /// not be written); the writer reopens it before its next commit. Only the writer thread reads or writes it.
+    /// </summary>
+    public bool NeedsReopen { get; set; }
+
     public long SizeBytes => Length(Path) + Length(Path + ".wal");
 
     public static string FileName(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + ".duckdb";
@@ -99,6 +106,11 @@ internal sealed class DayFile
     {
         lock (_leaseGate)
         {
+            while (_reopening)
+            {
+                Monitor.Wait(_leaseGate);
+            }
+
             if (_closed)
             {
                 return null;
@@ -128,7 +140,11 @@ internal sealed class DayFile
         using var lease = TryLease();
     }
 
-    /// <summary>Waits for running queries, checkpoints so the next start replays no WAL, and releases the instance.</summary>
+    /// <summary>
+    /// Waits for running queries, checkpoints so the next start replays no WAL, and releases the instance. A checkpoint
+    /// that fails (a full disk) is left to the next start: every committed transaction is in the WAL, which DuckDB
+    /// replays when it opens the file.
+    /// </summary>
     public void Close()
     {
         if (Writer is { } writer)
@@ -152,9 +168,51 @@ internal sealed class DayFile
             checkpoint.CommandText = "CHECKPOINT";
             checkpoint.ExecuteNonQuery();
         }
+        catch (Exception e) when (e is DuckDBException or InvalidOperationException or ObjectDisposedException)
+        {
+            // See above: the WAL keeps what the checkpoint could not write (or a reopen could not open the file).
+        }
         finally
         {
             _anchor.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Replaces an invalidated DuckDB instance by a fresh one. DuckDB.NET shares one instance per path while any
+    /// connection to it is open, so queries are held back until every lease is returned and the anchor is closed;
+    /// opening the file again replays its WAL. Throws, leaving <see cref="NeedsReopen"/> to the caller, while the
+    /// disk still refuses the writes that replay needs.
+    /// </summary>
+    public void Reopen()
+    {
+        lock (_leaseGate)
+        {
+            _reopening = true;
+            while (_leases > 0)
+            {
+                Monitor.Wait(_leaseGate);
+            }
+        }
+
+        try
+        {
+            _anchor.Dispose();
+            _configured = false;
+            _appliedMemoryLimit = null;
+            _anchor = Connect();
+            // A commit reported as failed may still have reached the WAL: ids continue after what is really there.
+            using var command = _anchor.CreateCommand();
+            command.CommandText = "SELECT coalesce(max(seq), 0) FROM logs";
+            NextSeq = Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) + 1;
+        }
+        finally
+        {
+            lock (_leaseGate)
+            {
+                _reopening = false;
+                Monitor.PulseAll(_leaseGate);
+            }
         }
     }
 

@@ -17,17 +17,25 @@ internal sealed class DayWriter
     /// </summary>
     private const int MaxRowsPerCommit = 50_000;
 
+    /// <summary>What a health check's probe writes; see <see cref="WriteProbe"/>.</summary>
+    private const int ProbeBytes = 1 << 20;
+
+    /// <summary>How DuckDB words a FATAL error raised after the commit itself reached the WAL.</summary>
+    private const string DurableCommit = "COMMIT succeeded and is durable";
+
     private readonly Channel<PendingAppend> _queue =
         Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly DayFile _file;
     private readonly Func<Action?> _beforeCommit;
+    private readonly WriteHealth _health;
     private PendingAppend? _carried;
 
-    public DayWriter(DayFile file, Func<Action?> beforeCommit)
+    public DayWriter(DayFile file, Func<Action?> beforeCommit, WriteHealth health)
     {
         _file = file;
         _beforeCommit = beforeCommit;
+        _health = health;
         var thread = new Thread(Run) { IsBackground = true, Name = "duckdb-writer-" + file.Name };
         thread.Start();
     }
@@ -96,9 +104,15 @@ internal sealed class DayWriter
 
     private void Commit(List<PendingAppend> batch)
     {
+        if (_file.NeedsReopen && !TryReopen(batch))
+        {
+            return;
+        }
+
         var connection = _file.WriterConnection;
         var firstSeq = _file.NextSeq;
         var ids = new IReadOnlyList<string>[batch.Count];
+        var durableButInvalidated = false;
         try
         {
             // Plain statements rather than DuckDBTransaction: after a failed COMMIT DuckDB has already rolled
@@ -106,19 +120,39 @@ internal sealed class DayWriter
             Execute(connection, "BEGIN TRANSACTION");
             AppendRows(connection, batch, ids);
             UpsertMarks(connection, batch);
+            if (batch.Exists(a => a.IsProbe))
+            {
+                WriteProbe(connection);
+            }
+
             _beforeCommit()?.Invoke();
             Execute(connection, "COMMIT");
+        }
+        catch (DuckDBException e) when (e.Message.Contains(DurableCommit, StringComparison.Ordinal))
+        {
+            // The commit is in the WAL, but DuckDB's automatic checkpoint after it failed (a full disk) and it then
+            // invalidated the instance. The batch is stored: acknowledge it, so nobody retries it into a duplicate.
+            durableButInvalidated = true;
+            _file.NeedsReopen = true;
+            _health.Failed(e);
         }
         catch (Exception e)
         {
             TryRollback(connection);
             _file.NextSeq = firstSeq;
+            _health.Failed(e);
+            _file.NeedsReopen |= e.Message.Contains("FATAL", StringComparison.Ordinal) || e.Message.Contains("invalidated", StringComparison.Ordinal);
             foreach (var append in batch)
             {
                 append.Completion.TrySetException(e);
             }
 
             return;
+        }
+
+        if (!durableButInvalidated)
+        {
+            _health.Succeeded();
         }
 
         foreach (var append in batch)
@@ -132,11 +166,45 @@ internal sealed class DayWriter
         }
     }
 
+    /// <summary>Fails the batch, and leaves the reopen to the next commit, while the file cannot be opened again.</summary>
+    private bool TryReopen(List<PendingAppend> batch)
+    {
+        try
+        {
+            _file.Reopen();
+            _file.NeedsReopen = false;
+            return true;
+        }
+        catch (Exception e) when (e is DuckDBException or IOException)
+        {
+            _health.Failed(e);
+            foreach (var append in batch)
+            {
+                append.Completion.TrySetException(e);
+            }
+
+            return false;
+        }
+    }
+
     private static void Execute(DuckDBConnection connection, string sql)
     {
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// A health check's write while the store is degraded: one row the size of a large batch, replacing the last
+    /// probe's. A tiny write would pass on a disk with a few kilobytes left while every real batch still fails.
+    /// </summary>
+    private static void WriteProbe(DuckDBConnection connection)
+    {
+        Execute(connection, $"""
+            CREATE TABLE IF NOT EXISTS write_probe (written_at TIMESTAMP, payload VARCHAR);
+            DELETE FROM write_probe;
+            INSERT INTO write_probe VALUES (now(), repeat('0', {ProbeBytes}));
+            """);
     }
 
     private static void TryRollback(DuckDBConnection connection)
@@ -225,6 +293,9 @@ internal sealed record PendingAppend(
 {
     public TaskCompletionSource<IReadOnlyList<string>> Completion { get; } =
         new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>A health check's write: no entries, a row in a table of its own (see DayWriter.WriteProbe).</summary>
+    public bool IsProbe { get; init; }
 
     /// <summary>Counted when the append is made, on the caller's thread.</summary>
     public DayCounters.Tally Tally { get; } = new(Entries);

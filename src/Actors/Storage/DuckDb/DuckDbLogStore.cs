@@ -14,6 +14,9 @@ public sealed class DuckDbLogStore : ILogStore
     /// <summary>How soon a block of today's rows joins the search index once full; until then searches read it.</summary>
     private static readonly TimeSpan IndexInterval = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long a health check waits for its probe write before answering with what it knows.</summary>
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
+
     private readonly DuckDbLogStoreOptions _options;
     private readonly TimeProvider _clock;
     private readonly string _directory;
@@ -25,6 +28,7 @@ public sealed class DuckDbLogStore : ILogStore
     private readonly TaskCompletionSource _indexReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _indexer;
     private readonly AgentsOfTheDay _agentsToday;
+    private readonly WriteHealth _health = new();
     private (DayFile File, DayWriter Writer)? _current;
     private bool _disposed;
 
@@ -86,12 +90,30 @@ public sealed class DuckDbLogStore : ILogStore
 
         var append = new PendingAppend(entries, marks, cancellationToken);
         _agentsToday.Written(append.Tally);
-        while (!CurrentWriter().TryEnqueue(append))
+        Enqueue(append);
+        return await append.Completion.Task.ConfigureAwait(false);
+    }
+
+    public async Task<StoreHealth> CheckHealthAsync(CancellationToken cancellationToken = default)
+    {
+        if (_health.Current.Healthy)
         {
-            // The writer stopped between lookup and enqueue: the day just rolled over. Try the new day's.
+            return StoreHealth.Writable;
         }
 
-        return await append.Completion.Task.ConfigureAwait(false);
+        var probe = new PendingAppend([], [], cancellationToken) { IsProbe = true };
+        try
+        {
+            Enqueue(probe);
+            // A writer busy with a large commit answers later; the state it leaves is what the next check reports.
+            await probe.Completion.Task.WaitAsync(ProbeTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is DuckDBException or IOException or TimeoutException or InvalidOperationException)
+        {
+            // Recorded by the writer (or by Enqueue) as the reason.
+        }
+
+        return _health.Current;
     }
 
     public Task<IReadOnlyList<string>> AdmitAgentsAsync(
@@ -225,7 +247,7 @@ public sealed class DuckDbLogStore : ILogStore
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _indexer.ConfigureAwait(false);
 
-        // Closing a file drains its writer first, so every accepted append is committed.
+        // Closing a file drains its writer first, so every accepted append is committed (or failed to its caller).
         await Task.Run(() =>
         {
             foreach (var file in Snapshot())
@@ -233,6 +255,23 @@ public sealed class DuckDbLogStore : ILogStore
                 file.Close();
             }
         }).ConfigureAwait(false);
+    }
+
+    private void Enqueue(PendingAppend append)
+    {
+        try
+        {
+            while (!CurrentWriter().TryEnqueue(append))
+            {
+                // The writer stopped between lookup and enqueue: the day just rolled over. Try the new day's.
+            }
+        }
+        catch (Exception e) when (e is DuckDBException or IOException)
+        {
+            // Today's file could not be created or opened: the disk is full or failing.
+            _health.Failed(e);
+            throw;
+        }
     }
 
     /// <summary>Today's writer; crossing midnight UTC opens the new day's file and stops yesterday's writer.</summary>
@@ -254,7 +293,7 @@ public sealed class DuckDbLogStore : ILogStore
             }
 
             _current?.Writer.Stop();
-            var writer = new DayWriter(file, () => BeforeCommit);
+            var writer = new DayWriter(file, () => BeforeCommit, _health);
             file.Writer = writer;
             _current = (file, writer);
             ShareMemory();

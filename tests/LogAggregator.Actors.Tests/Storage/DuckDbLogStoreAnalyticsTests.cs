@@ -128,7 +128,7 @@ public sealed class DuckDbLogStoreAnalyticsTests : IAsyncLifetime
         await _harness.AppendAsync(Entry("old", at: T0), Entry("new", at: T0.AddDays(30)));
 
         var refused = await Assert.ThrowsAsync<HistogramTooWideException>(
-            () => _harness.Store.HistogramAsync(LogFilter.None, HistogramInterval.Minute));
+            () => _harness.Store.HistogramAsync(new LogFilter(From: T0), HistogramInterval.Minute));
         var hours = await _harness.Store.HistogramAsync(LogFilter.None, HistogramInterval.Hour);
         var lastDay = await _harness.Store.HistogramAsync(new LogFilter(From: T0.AddDays(29)), HistogramInterval.Minute);
 

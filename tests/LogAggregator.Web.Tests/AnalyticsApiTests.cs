@@ -130,17 +130,19 @@ public sealed class AnalyticsApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Histogram_refuses_minute_buckets_over_years_naming_interval()
+    public async Task Histogram_refuses_minute_buckets_over_years_naming_interval_but_the_default_range_shows_the_newest()
     {
         await PostAsync([new { timestamp = T0, message = "then" }, new { timestamp = T0.AddYears(1), message = "later" }]);
 
-        var response = await _host.Client.GetAsync("/api/logs/histogram?interval=minute");
+        var response = await _host.Client.GetAsync("/api/logs/histogram?interval=minute&start_time=2024-03-01T00:00:00Z");
         var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         var daily = await _host.GetJsonAsync("/api/logs/histogram?interval=day");
+        var byMinute = await _host.GetJsonAsync("/api/logs/histogram?interval=minute");
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("interval", problem.GetProperty("field").GetString());
         Assert.Equal(2, daily.GetProperty("buckets").GetArrayLength());
+        Assert.Equal(1, byMinute.GetProperty("buckets").GetArrayLength());
     }
 
     [Fact]

@@ -125,7 +125,7 @@ public static class JsonEntryReader
             {
                 var nameStart = (int)reader.TokenStartIndex;
                 var nameLength = reader.ValueSpan.Length + 2;
-                var field = reader.ValueIsEscaped ? Classify(Encoding.UTF8.GetBytes(reader.GetString()!)) : Classify(reader.ValueSpan);
+                var field = reader.ValueIsEscaped ? Classify(Encoding.UTF8.GetBytes(ReadString(ref reader))) : Classify(reader.ValueSpan);
                 reader.Read();
                 var valueStart = (int)reader.TokenStartIndex;
                 var token = reader.TokenType;
@@ -168,7 +168,7 @@ public static class JsonEntryReader
 
                         break;
                     case Field.Agent when token == JsonTokenType.String:
-                        var posted = reader.GetString()!;
+                        var posted = ReadString(ref reader);
                         agent = string.IsNullOrWhiteSpace(posted) ? defaultAgent : posted;
                         break;
                     case Field.Agent when token != JsonTokenType.Null:
@@ -183,13 +183,13 @@ public static class JsonEntryReader
                         field = Field.Unknown;
                         break;
                     case Field.Source when token == JsonTokenType.String:
-                        var given = reader.GetString()!;
+                        var given = ReadString(ref reader);
                         source = string.IsNullOrWhiteSpace(given) ? defaultSource : given;
                         break;
                     case Field.Source when token != JsonTokenType.Null:
                         return Failure.Source;
                     case Field.Message when token == JsonTokenType.String:
-                        message = reader.GetString();
+                        message = ReadString(ref reader);
                         break;
                     case Field.Message when token != JsonTokenType.Null:
                         if (strict)
@@ -251,6 +251,7 @@ public static class JsonEntryReader
             var metadataText = annotationCount == 0 && unknownCount == 0
                 ? metadata is { } range ? FromObject(json[range]) : LogEntry.EmptyMetadata
                 : Merge(json, annotations[..annotationCount], metadata, unknown.AsSpan(0, unknownCount));
+            metadataText = ReplaceLoneSurrogateEscapes(metadataText);
             entry = EntryLimits.Truncate(new LogEntry(timestamp, level, agent, message, source, metadataText));
             return Failure.None;
         }
@@ -270,6 +271,79 @@ public static class JsonEntryReader
                 ArrayPool<Member>.Shared.Return(unknown);
             }
         }
+    }
+
+    /// <summary>
+    /// The string value; an escaped lone surrogate (<c>"\ud800"</c>), which the reader refuses to decode, becomes
+    /// U+FFFD as invalid UTF-8 does, rather than failing the whole entry.
+    /// </summary>
+    private static string ReadString(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException) when (reader.ValueIsEscaped)
+        {
+            var escaped = Encoding.UTF8.GetString(reader.ValueSpan);
+            using var document = JsonDocument.Parse("\"" + ReplaceLoneSurrogateEscapes(escaped) + "\"");
+            return document.RootElement.GetString()!;
+        }
+    }
+
+    /// <summary>
+    /// JSON text with every <c>\uXXXX</c> escape of a surrogate that is not part of a pair replaced by <c>\ufffd</c>,
+    /// so metadata, kept as the client's own JSON text, never holds what a JSON reader cannot decode.
+    /// </summary>
+    internal static string ReplaceLoneSurrogateEscapes(string json)
+    {
+        if (json.IndexOf("\\u", StringComparison.Ordinal) < 0)
+        {
+            return json;
+        }
+
+        StringBuilder? fixedText = null;
+        var copied = 0;
+        for (var i = 0; i < json.Length; i++)
+        {
+            if (json[i] != '\\')
+            {
+                continue;
+            }
+
+            if (!IsSurrogateEscape(json, i, out var unit))
+            {
+                i++; // an escape of another kind: skip the escaped character (it may be a backslash)
+                continue;
+            }
+
+            var paired = char.IsHighSurrogate(unit) && IsSurrogateEscape(json, i + 6, out var next) && char.IsLowSurrogate(next);
+            if (paired)
+            {
+                i += 11;
+                continue;
+            }
+
+            fixedText ??= new StringBuilder(json.Length);
+            fixedText.Append(json, copied, i - copied).Append("\\ufffd");
+            copied = i + 6;
+            i += 5;
+        }
+
+        return fixedText is null ? json : fixedText.Append(json, copied, json.Length - copied).ToString();
+    }
+
+    private static bool IsSurrogateEscape(string json, int at, out char unit)
+    {
+        unit = default;
+        if (at + 6 > json.Length || json[at] != '\\' || json[at + 1] != 'u'
+            || !ushort.TryParse(json.AsSpan(at + 2, 4), System.Globalization.NumberStyles.AllowHexSpecifier, null, out var value))
+        {
+            return false;
+        }
+
+        unit = (char)value;
+        return char.IsSurrogate(unit);
     }
 
     private static Field Classify(ReadOnlySpan<byte> name) => name.Length switch

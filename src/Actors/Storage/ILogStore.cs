@@ -13,6 +13,7 @@ public interface ILogStore : IAsyncDisposable
     /// <summary>
     /// Appends the entries and the source marks in one transaction and completes only once it is committed
     /// (durable). Returns the ids given to the entries, in order. Concurrent calls are group-committed.
+    /// Every timestamp .NET can hold is stored, floored to the microsecond; text is stored exactly (NUL included).
     /// </summary>
     Task<IReadOnlyList<string>> AppendAsync(
         IReadOnlyList<LogEntry> entries, IReadOnlyList<SourceMark> marks, CancellationToken cancellationToken = default);
@@ -33,8 +34,8 @@ public interface ILogStore : IAsyncDisposable
     Task<LogPage> QueryAsync(LogFilter filter, Paging paging, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Entries whose message or metadata match the pattern (case-insensitive, linear time), newest first.
-    /// Stops scanning as soon as the page is full.
+    /// Entries whose message or metadata match the pattern (case-insensitive, linear time), newest first
+    /// (timestamp, then id) as <see cref="QueryAsync"/>. Stops scanning once no more entries can enter the page.
     /// </summary>
     Task<IReadOnlyList<StoredEntry>> SearchAsync(
         SearchPattern pattern, LogFilter filter, Paging paging, CancellationToken cancellationToken = default);
@@ -49,8 +50,9 @@ public interface ILogStore : IAsyncDisposable
 
     /// <summary>
     /// Counts of the entries matching the filter per interval, split by level; non-empty buckets, oldest first.
-    /// Throws <see cref="HistogramTooWideException"/> when the range (the filter's, narrowed to the stored
-    /// entries') spans more than <see cref="Histogram.MaxBuckets"/> buckets.
+    /// Without <see cref="LogFilter.From"/> the range is the newest <see cref="Histogram.MaxBuckets"/> buckets ending
+    /// with the one holding the filter's end (or the newest entry). Throws <see cref="HistogramTooWideException"/> when
+    /// an explicit range (narrowed to the stored entries') spans more than <see cref="Histogram.MaxBuckets"/> buckets.
     /// </summary>
     Task<Histogram> HistogramAsync(LogFilter filter, HistogramInterval interval, CancellationToken cancellationToken = default);
 

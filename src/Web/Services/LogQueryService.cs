@@ -19,33 +19,46 @@ public interface ILogQueryService
     Task<ErrorSummary> ErrorSummaryAsync(DateTime from, DateTime to, int top, CancellationToken cancellationToken);
 }
 
-/// <summary>Asks the <see cref="LogQuery"/> actor, bounded by the ask timeout and the request's cancellation.</summary>
+/// <summary>Asks the <see cref="LogQuery"/> actor, bounded by the ask timeout and the request's cancellation, both of which reach the store's scan.</summary>
 public sealed class LogQueryService(IRequiredActor<LogQuery> logQuery, LogAggregatorSettings settings) : ILogQueryService
 {
     public Task<LogPage> QueryAsync(LogFilter filter, Paging paging, CancellationToken cancellationToken) =>
-        Ask<LogPage>(new QueryLogs(filter, paging), cancellationToken);
+        Ask<LogPage>(scan => new QueryLogs(filter, paging, scan), cancellationToken);
 
     public async Task<IReadOnlyList<StoredEntry>> SearchAsync(
         SearchPattern pattern, LogFilter filter, Paging paging, CancellationToken cancellationToken) =>
-        (await Ask<SearchLogsResponse>(new SearchLogs(pattern, filter, paging), cancellationToken)).Results;
+        (await Ask<SearchLogsResponse>(scan => new SearchLogs(pattern, filter, paging, scan), cancellationToken)).Results;
 
     public async Task<IReadOnlyList<string>> AgentsAsync(CancellationToken cancellationToken) =>
-        (await Ask<AgentsResponse>(ListAgents.Instance, cancellationToken)).Agents;
+        (await Ask<AgentsResponse>(_ => ListAgents.Instance, cancellationToken)).Agents;
 
-    public Task<StoreStats> StatsAsync(CancellationToken cancellationToken) => Ask<StoreStats>(GetStats.Instance, cancellationToken);
+    public Task<StoreStats> StatsAsync(CancellationToken cancellationToken) => Ask<StoreStats>(_ => GetStats.Instance, cancellationToken);
 
     public async Task<LogContext?> ContextAsync(string id, int before, int after, CancellationToken cancellationToken) =>
-        (await Ask<ContextResponse>(new GetContext(id, before, after), cancellationToken)).Context;
+        (await Ask<ContextResponse>(scan => new GetContext(id, before, after, scan), cancellationToken)).Context;
 
     public Task<Histogram> HistogramAsync(LogFilter filter, HistogramInterval interval, CancellationToken cancellationToken) =>
-        Ask<Histogram>(new GetHistogram(filter, interval), cancellationToken);
+        Ask<Histogram>(scan => new GetHistogram(filter, interval, scan), cancellationToken);
 
     public Task<ErrorSummary> ErrorSummaryAsync(DateTime from, DateTime to, int top, CancellationToken cancellationToken) =>
-        Ask<ErrorSummary>(new GetErrorSummary(from, to, top), cancellationToken);
+        Ask<ErrorSummary>(scan => new GetErrorSummary(from, to, top, scan), cancellationToken);
 
-    private async Task<T> Ask<T>(ILogQuery query, CancellationToken cancellationToken)
+    /// <summary>
+    /// Asks with a token for the store's scan that is cancelled as soon as nobody waits for the answer any more: the
+    /// request aborted, the ask timed out, or (harmlessly) the answer arrived.
+    /// </summary>
+    private async Task<T> Ask<T>(Func<CancellationToken, ILogQuery> query, CancellationToken cancellationToken)
     {
-        var actor = await logQuery.GetAsync(cancellationToken);
-        return await actor.Ask<T>(query, settings.Http.AskTimeout, cancellationToken);
+        using var scan = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        try
+        {
+            scan.CancelAfter(settings.Http.AskTimeout);
+            var actor = await logQuery.GetAsync(cancellationToken);
+            return await actor.Ask<T>(query(scan.Token), settings.Http.AskTimeout, cancellationToken);
+        }
+        finally
+        {
+            await scan.CancelAsync();
+        }
     }
 }

@@ -111,6 +111,31 @@ public sealed class DuckDbLogStoreSearchTests : IAsyncLifetime
         Assert.Equal(["2026-11-25.duckdb", "2026-11-24.duckdb"], scanned);
     }
 
+    [Fact]
+    public async Task A_search_cancelled_while_DuckDB_scans_ends_with_OperationCanceledException()
+    {
+        // Random a/b text against a pattern whose DFA would need 2^20 states: RE2 falls back to its slow NFA, so the
+        // scan of these rows is still running when the cancellation lands.
+        var random = new Random(7);
+        var entries = Enumerable.Range(0, 200_000)
+            .Select(i => Entry(new string(Enumerable.Range(0, 200).Select(_ => random.Next(2) == 0 ? 'a' : 'b').ToArray()), at: T0.AddTicks(i * 10)))
+            .ToArray();
+        foreach (var chunk in entries.Chunk(50_000))
+        {
+            await _harness.AppendAsync(chunk);
+        }
+
+        using var cancel = new CancellationTokenSource();
+        var scanning = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _harness.Store.FileSearched = _ => scanning.TrySetResult();
+        var search = _harness.Store.SearchAsync(SearchPattern.Parse("[ab]*a[ab]{20}c"), LogFilter.None, new Paging(10, 0), cancel.Token);
+
+        await scanning.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        cancel.CancelAfter(TimeSpan.FromMilliseconds(100));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => search.WaitAsync(TimeSpan.FromSeconds(60)));
+    }
+
     private async Task<IEnumerable<string>> Search(string query) =>
         (await _harness.Store.SearchAsync(SearchPattern.Parse(query), LogFilter.None, new Paging(10, 0))).Select(e => e.Entry.Message);
 }

@@ -54,8 +54,7 @@ internal static class ContextQuery
             }
 
             using var command = lease.Connection.CreateCommand();
-            command.Parameters.Add(new DuckDBParameter("source", source));
-            command.Parameters.Add(new DuckDBParameter("agent", agentKey));
+            var sameSource = $"source = {LogRows.Text(command, "source", source)} AND agent_key = {LogRows.Text(command, "agent", agentKey)}";
             var bound = "";
             if (file == targetFile)
             {
@@ -64,7 +63,7 @@ internal static class ContextQuery
             }
 
             var order = olderSide ? "DESC" : "ASC";
-            command.CommandText = $"SELECT {LogRows.Columns} FROM logs WHERE source = $source AND agent_key = $agent{bound} "
+            command.CommandText = $"SELECT {LogRows.Columns} FROM logs WHERE {sameSource}{bound} "
                 + $"ORDER BY seq {order} LIMIT {wanted - rows.Count}";
             LogRows.ReadInto(command, file, rows, cancellationToken);
         }

@@ -55,8 +55,9 @@ internal sealed class DayCounters
             {
                 ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(Counts, (e.Agent, e.Level), out _);
                 slot++;
-                Min = e.Timestamp < Min ? e.Timestamp : Min;
-                Max = e.Timestamp > Max ? e.Timestamp : Max;
+                var stored = LogRows.Stored(e.Timestamp);
+                Min = stored < Min ? stored : Min;
+                Max = stored > Max ? stored : Max;
             }
         }
 

@@ -234,13 +234,13 @@ internal sealed class DayWriter
                     var e = entries[j];
                     appender.CreateRow()
                         .AppendValue(seq)
-                        .AppendValue(LogRows.ToUtc(e.Timestamp))
+                        .AppendValue(LogRows.Stored(e.Timestamp))
                         .AppendValue((byte)e.Level)
-                        .AppendValue(e.Agent)
-                        .AppendValue(e.AgentKey)
-                        .AppendValue(e.Message)
-                        .AppendValue(e.Source)
-                        .AppendValue(e.Metadata)
+                        .AppendText(e.Agent)
+                        .AppendText(e.AgentKey)
+                        .AppendText(e.Message)
+                        .AppendText(e.Source)
+                        .AppendText(e.Metadata)
                         .EndRow();
                     seq++;
                 }

@@ -30,7 +30,7 @@ internal static class ErrorSummaryQuery
                 using var lease = file.TryLease();
                 if (lease is not null)
                 {
-                    Read(lease, $"ts >= $from AND ts < $to", from, to, cancellationToken, (agent, message) => result.Add(agent, message));
+                    Read(lease, c => $"{LogRows.AtOrAfter(c, "from", from)} AND {LogRows.Before(c, "to", to)}", cancellationToken, (agent, message) => result.Add(agent, message));
                 }
             }
 
@@ -78,8 +78,10 @@ internal static class ErrorSummaryQuery
                 var committed = LogRows.Count(max, cancellationToken);
                 if (committed > cache.Through)
                 {
+                    var through = cache.Through;
+                    var start = cache.From;
                     Read(
-                        lease, $"seq > {cache.Through} AND seq <= {committed} AND ts >= $from", cache.From, to, cancellationToken,
+                        lease, c => $"seq > {through} AND seq <= {committed} AND {LogRows.AtOrAfter(c, "start", start)}", cancellationToken,
                         (agent, message) => tally.Add(agent, message));
                     cache.Through = committed;
                 }
@@ -91,40 +93,22 @@ internal static class ErrorSummaryQuery
             }
 
             result.AddAll(tally);
+            var tallied = cache.Through;
+            var tallyStart = cache.From;
             Read(
-                lease, $"seq <= {cache.Through} AND ts >= $start AND (ts < $from OR ts >= $to)", from, to, cancellationToken,
-                (agent, message) => result.Add(agent, message, -1), cache.From);
+                lease,
+                c => $"seq <= {tallied} AND {LogRows.AtOrAfter(c, "start", tallyStart)} AND NOT ({LogRows.AtOrAfter(c, "from", from)} AND {LogRows.Before(c, "to", to)})",
+                cancellationToken, (agent, message) => result.Add(agent, message, -1));
         }
     }
 
-    /// <summary>Error rows matching <paramref name="where"/>; only numbers we computed are spliced into it.</summary>
+    /// <summary>Error rows matching the condition <paramref name="where"/> builds; only numbers we computed are spliced into it.</summary>
     private static void Read(
-        DayFile.Lease lease, string where, DateTime from, DateTime to, CancellationToken cancellationToken, Action<string, string> row,
-        DateTime? start = null)
+        DayFile.Lease lease, Func<DuckDBCommand, string> where, CancellationToken cancellationToken, Action<string, string> row)
     {
         using var command = lease.Connection.CreateCommand();
-        command.CommandText = $"SELECT agent, message FROM logs WHERE level >= {(byte)Level.Error} AND {where}";
-        if (where.Contains("$from", StringComparison.Ordinal))
-        {
-            command.Parameters.Add(new DuckDBParameter("from", from));
-        }
-
-        if (where.Contains("$to", StringComparison.Ordinal))
-        {
-            command.Parameters.Add(new DuckDBParameter("to", to));
-        }
-
-        if (start is { } s)
-        {
-            command.Parameters.Add(new DuckDBParameter("start", s));
-        }
-
-        using var cancel = cancellationToken.Register(command.Cancel);
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            row(reader.GetString(0), reader.GetString(1));
-        }
+        command.CommandText = $"SELECT agent, message FROM logs WHERE level >= {(byte)Level.Error} AND {where(command)}";
+        LogRows.Read(command, cancellationToken, reader => row(reader.GetString(0), reader.GetString(1)));
     }
 
     private static bool HasErrors(DayFile file) =>

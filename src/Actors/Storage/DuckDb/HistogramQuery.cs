@@ -16,10 +16,23 @@ internal static class HistogramQuery
     /// </summary>
     private const long MillisecondsBeforeUnixEpoch = 62_135_596_800_000;
 
+    /// <summary>The bucket number of a timestamp column; bucket n starts n * width milliseconds after 0001-01-01.</summary>
+    internal static string BucketOf(string column, long width) => $"(epoch_ms({column}) + {MillisecondsBeforeUnixEpoch}) // {width}";
+
+    /// <summary>The start of bucket <paramref name="bucket"/>.</summary>
+    internal static DateTime BucketStart(long bucket, long width) => new(bucket * width * TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
+
     public static Histogram Run(
         DayFile[] candidates, LogFilter filter, HistogramInterval interval, DateOnly today, CancellationToken cancellationToken)
     {
         var files = candidates.Where(f => f.Counters.Count(filter.AgentKey, filter.Level) > 0).ToArray();
+        var newest = files.Select(f => f.Counters.Range).OfType<(DateTime Min, DateTime Max)>().Select(r => r.Max).DefaultIfEmpty().Max();
+        if (filter.From is null && DefaultStart(newest, filter.To, interval) is { } start)
+        {
+            filter = filter with { From = start };
+            files = files.Where(f => f.Counters.Overlaps(filter.From, filter.To)).ToArray();
+        }
+
         GuardWidth(files, filter, interval);
 
         var buckets = new SortedDictionary<DateTime, long[]>();
@@ -77,16 +90,29 @@ internal static class HistogramQuery
 
         using var command = lease.Connection.CreateCommand();
         var where = LogRows.Where(filter, command);
-        command.CommandText = $"SELECT (epoch_ms(ts) + {MillisecondsBeforeUnixEpoch}) // {width} AS bucket, level, count(*) FROM logs {where} GROUP BY ALL";
-        using var cancel = cancellationToken.Register(command.Cancel);
-        using var reader = command.ExecuteReader();
+        command.CommandText = $"SELECT {BucketOf("ts", width)} AS bucket, level, count(*) FROM logs {where} GROUP BY ALL";
         var counts = new List<(DateTime, Level, long)>();
-        while (reader.Read())
-        {
-            counts.Add((new DateTime(reader.GetInt64(0) * width * TimeSpan.TicksPerMillisecond, DateTimeKind.Utc), (Level)reader.GetByte(1), reader.GetInt64(2)));
-        }
+        LogRows.Read(command, cancellationToken, reader =>
+            counts.Add((BucketStart(reader.GetInt64(0), width), (Level)reader.GetByte(1), reader.GetInt64(2))));
 
         return counts.ToArray();
+    }
+
+    /// <summary>
+    /// Without a start the range is the newest <see cref="Histogram.MaxBuckets"/> buckets ending with the one that holds
+    /// the end (the filter's end, or else the newest entry), so entries from long ago never make the default refused.
+    /// Null when that range reaches back to 0001-01-01 anyway.
+    /// </summary>
+    internal static DateTime? DefaultStart(DateTime newest, DateTime? to, HistogramInterval interval)
+    {
+        if (to is { } end && LogRows.ToUtc(end) <= newest)
+        {
+            newest = LogRows.ToUtc(end) == DateTime.MinValue ? DateTime.MinValue : LogRows.ToUtc(end).AddTicks(-1);
+        }
+
+        var back = interval.Length().Ticks * (Histogram.MaxBuckets - 1);
+        var last = interval.Floor(newest).Ticks;
+        return last - back > 0 ? new DateTime(last - back, DateTimeKind.Utc) : null;
     }
 
     /// <summary>
@@ -108,8 +134,13 @@ internal static class HistogramQuery
             low = LogRows.ToUtc(from);
         }
 
-        if (filter.To is { } to && LogRows.ToUtc(to).AddTicks(-1) < high)
+        if (filter.To is { } to && LogRows.ToUtc(to) <= high)
         {
+            if (LogRows.ToUtc(to) == DateTime.MinValue)
+            {
+                return;
+            }
+
             high = LogRows.ToUtc(to).AddTicks(-1);
         }
 

@@ -18,15 +18,14 @@ internal static class LogQuery
 
         // Newest files first: once the page is full, a file whose newest entry is older than the page's last
         // entry cannot add to it, and only its count is needed (from the counters, mostly).
-        var newestFirst = files.OrderByDescending(f => f.Counters.Range?.Max ?? DateTime.MinValue).ToArray();
+        var newestFirst = NewestFirst(files);
         foreach (var file in newestFirst)
         {
             // Files answered by their counters alone are not even connected to: a first page touches one file.
             var counters = file.Counters;
             var counted = counters.Covers(filter.From, filter.To);
             var matching = counters.Count(filter.AgentKey, filter.Level);
-            var noRows = wanted == 0 || matching == 0
-                || rows.Count >= wanted && counters.Range?.Max < rows[wanted - 1].Stored.Entry.Timestamp;
+            var noRows = wanted == 0 || matching == 0 || CannotContribute(file, rows, wanted);
             if (counted)
             {
                 total += matching;
@@ -56,7 +55,7 @@ internal static class LogQuery
             // Alone, a file pages itself; otherwise each file gives its top rows and they are merged here.
             var (limit, offset) = newestFirst.Length == 1 ? (paging.Limit, paging.Offset) : (wanted, 0);
             var before = rows.Count;
-            if (TimeWindow.Cut(file.Counters, filter, offset + limit) is { } cut)
+            if (TimeWindow.Cut(file.Counters, filter, Sum(offset, limit)) is { } cut)
             {
                 // Exact when the window yields a whole page: every row left out is older than all rows in it.
                 ReadTop(lease, filter with { From = cut }, limit, offset, rows, cancellationToken);
@@ -91,20 +90,22 @@ internal static class LogQuery
     }
 
     /// <summary>
-    /// Newest day file first, stopping once the page is full: a search over a week touches only the days it
-    /// needs. Within a page, a later day's entries come before an earlier day's.
+    /// Each file gives its newest matches and they are merged by timestamp, so the page is newest first across day
+    /// files whatever day the entries arrived on. Files are visited newest entry first, and once the page is full
+    /// a file whose newest entry sorts after the page's last row is not scanned at all: a search over a week
+    /// touches only the files that can hold the page.
     /// </summary>
     public static IReadOnlyList<StoredEntry> Search(
-        IEnumerable<DayFile> newestFirst, SearchPattern pattern, LogFilter filter, Paging paging,
+        IEnumerable<DayFile> files, SearchPattern pattern, LogFilter filter, Paging paging,
         Action<string>? searched, CancellationToken cancellationToken)
     {
         var wanted = Wanted(paging);
         var rows = new List<LogRow>();
-        foreach (var file in newestFirst)
+        foreach (var file in NewestFirst(files))
         {
-            if (rows.Count >= wanted)
+            if (wanted == 0 || file.Counters.Count(filter.AgentKey, filter.Level) == 0 || CannotContribute(file, rows, wanted))
             {
-                break;
+                continue;
             }
 
             using var lease = file.TryLease();
@@ -117,17 +118,42 @@ internal static class LogQuery
             var before = rows.Count;
             try
             {
-                SearchIn(lease, pattern, forceLiteral: false, filter, wanted - rows.Count, rows, cancellationToken);
+                SearchIn(lease, pattern, forceLiteral: false, filter, wanted, rows, cancellationToken);
             }
             catch (DuckDBException) when (!cancellationToken.IsCancellationRequested && !pattern.IsLiteral)
             {
                 // RE2 refused what .NET accepted (the contract: an invalid pattern is matched literally).
                 rows.RemoveRange(before, rows.Count - before);
-                SearchIn(lease, pattern, forceLiteral: true, filter, wanted - rows.Count, rows, cancellationToken);
+                SearchIn(lease, pattern, forceLiteral: true, filter, wanted, rows, cancellationToken);
+            }
+
+            rows.Sort(LogRow.NewestFirst);
+            if (rows.Count > wanted)
+            {
+                rows.RemoveRange(wanted, rows.Count - wanted);
             }
         }
 
         return Page(rows, paging);
+    }
+
+    /// <summary>Files by their newest entry, newest first; on a tie the later day first, as rows tie.</summary>
+    private static DayFile[] NewestFirst(IEnumerable<DayFile> files) =>
+        files.OrderByDescending(f => f.Counters.Range?.Max ?? DateTime.MinValue).ThenByDescending(f => f.Day).ToArray();
+
+    /// <summary>
+    /// True when the page is full and every row of the file would sort after its last row: the file's newest entry
+    /// is older, or as old and from an earlier day (rows tie on timestamp by day, then seq).
+    /// </summary>
+    private static bool CannotContribute(DayFile file, List<LogRow> rows, int wanted)
+    {
+        if (rows.Count < wanted || file.Counters.Range is not { } range)
+        {
+            return rows.Count >= wanted;
+        }
+
+        var last = rows[wanted - 1];
+        return range.Max < last.Stored.Entry.Timestamp || range.Max == last.Stored.Entry.Timestamp && file.Day < last.Day;
     }
 
     public static StoredEntry? Get(DayFile file, long seq, CancellationToken cancellationToken)
@@ -167,7 +193,10 @@ internal static class LogQuery
         return LogRows.Count(command, cancellationToken);
     }
 
-    private static int Wanted(Paging paging) => Math.Max(0, paging.Offset) + Math.Max(0, paging.Limit);
+    /// <summary>Rows a page needs from the top; an offset near int.MaxValue saturates rather than overflowing.</summary>
+    private static int Wanted(Paging paging) => Sum(paging.Offset, paging.Limit);
+
+    private static int Sum(int offset, int limit) => (int)Math.Min(int.MaxValue, (long)Math.Max(0, offset) + Math.Max(0, limit));
 
     private static List<StoredEntry> Page(List<LogRow> rows, Paging paging) =>
         rows.Skip(Math.Max(0, paging.Offset)).Take(Math.Max(0, paging.Limit)).Select(r => r.Stored).ToList();

@@ -13,7 +13,10 @@ internal static class TimeWindow
     /// <summary>How many times the evenly spread estimate the window covers; a miss costs one more query.</summary>
     private const int Slack = 4;
 
-    /// <summary>The bound, or null when it would not exclude anything worth skipping.</summary>
+    /// <summary>
+    /// The bound, or null when it would not exclude anything worth skipping. Never throws, whatever the stored
+    /// timestamps and the filter; when it is not null it lies after the filter's lower bound (or the file's oldest entry).
+    /// </summary>
     public static DateTime? Cut(DayCounters counters, LogFilter filter, int wanted)
     {
         if (counters.Range is not { } range || wanted <= 0)
@@ -29,9 +32,12 @@ internal static class TimeWindow
             return null;
         }
 
+        // In whole ticks: a file may span the whole calendar (0001 to 9999, 3.2e18 ticks), where a double is off by
+        // hundreds of ticks and the cut could fall before 0001-01-01.
         var span = (range.Max - range.Min).Ticks;
-        var needed = span * Math.Min(1.0, (double)wanted * Slack / matching) + TimeSpan.TicksPerSecond;
-        var cut = high.AddTicks(-(long)Math.Min(needed, (high - low).Ticks));
+        var evenShare = (long)wanted * Slack >= matching ? span : (long)((decimal)span * wanted * Slack / matching);
+        var needed = Math.Min(evenShare + TimeSpan.TicksPerSecond, (high - low).Ticks);
+        var cut = new DateTime(high.Ticks - needed, DateTimeKind.Utc);
         return cut > low ? cut : null;
     }
 }

@@ -180,6 +180,28 @@ public static class LogAggregatorConfig
             DuckDb = new DuckDbSettings(
                 MemoryLimit: root.GetString("storage.duckdb.memory-limit", "1GB"),
                 Threads: Positive(root, "storage.duckdb.threads", "log-aggregator.storage.duckdb.threads")),
+            Alerting = new AlertingSettings(
+                Enabled: root.GetBoolean("alerting.enabled", true),
+                PublicUrl: HttpUrl(root.GetString("alerting.public-url", ""), "log-aggregator.alerting.public-url"),
+                Window: PositiveDuration(root, "alerting.window", "log-aggregator.alerting.window"),
+                ErrorThreshold: Positive(root, "alerting.error-threshold", "log-aggregator.alerting.error-threshold"),
+                Cooldown: PositiveDuration(root, "alerting.cooldown", "log-aggregator.alerting.cooldown"),
+                MaxEntryAge: PositiveDuration(root, "alerting.max-entry-age", "log-aggregator.alerting.max-entry-age"),
+                CatchUp: PositiveDuration(root, "alerting.catch-up", "log-aggregator.alerting.catch-up"),
+                Samples: Positive(root, "alerting.samples", "log-aggregator.alerting.samples"),
+                Patterns: KnownPatterns(root),
+                Delivery: new AlertDeliverySettings(
+                    RequestTimeout: PositiveDuration(root, "alerting.delivery.request-timeout", "log-aggregator.alerting.delivery.request-timeout"),
+                    MinBackoff: PositiveDuration(root, "alerting.delivery.min-backoff", "log-aggregator.alerting.delivery.min-backoff"),
+                    MaxBackoff: PositiveDuration(root, "alerting.delivery.max-backoff", "log-aggregator.alerting.delivery.max-backoff")),
+                DailySummary: new DailySummarySettings(
+                    Enabled: root.GetBoolean("alerting.daily-summary.enabled", true),
+                    At: TimeOfDay(root.GetString("alerting.daily-summary.at", "08:00"), "log-aggregator.alerting.daily-summary.at")),
+                SilentAgents: new SilentAgentSettings(
+                    Enabled: root.GetBoolean("alerting.silent-agents.enabled", true),
+                    After: PositiveDuration(root, "alerting.silent-agents.after", "log-aggregator.alerting.silent-agents.after"),
+                    Lookback: PositiveDuration(root, "alerting.silent-agents.lookback", "log-aggregator.alerting.silent-agents.lookback"),
+                    CheckInterval: PositiveDuration(root, "alerting.silent-agents.check-interval", "log-aggregator.alerting.silent-agents.check-interval"))),
         };
 
         string Name(string path, string fallback) =>
@@ -227,6 +249,87 @@ public static class LogAggregatorConfig
             }
         }
     }
+
+    /// <summary>
+    /// The known issue patterns, each checked here so that a mistake stops start-up with one line naming the pattern:
+    /// a regex that does not compile (or needs backtracking), no keywords and no regex, an unknown level.
+    /// </summary>
+    private static List<KnownPatternSettings> KnownPatterns(Config root)
+    {
+        const string path = "log-aggregator.alerting.patterns";
+        var patterns = new List<KnownPatternSettings>();
+        var value = root.GetValue("alerting.patterns");
+        if (value is null || value.IsEmpty)
+        {
+            return patterns;
+        }
+
+        var index = 0;
+        foreach (var item in value.GetArray())
+        {
+            var entry = new Config(new Akka.Configuration.Hocon.HoconRoot(item));
+            var name = entry.GetString("name", "");
+            var label = string.IsNullOrWhiteSpace(name) ? $"{path}[{index}]" : $"{path} '{name}'";
+            if (string.IsNullOrWhiteSpace(name) || name.Any(c => char.IsWhiteSpace(c) || c == ':'))
+            {
+                throw new ConfigurationException($"{label}: name must be one word without ':', got '{name}'");
+            }
+
+            if (patterns.Any(p => p.Name == name))
+            {
+                throw new ConfigurationException($"{label}: two patterns share this name");
+            }
+
+            var keywords = entry.HasPath("keywords") ? entry.GetStringList("keywords").Where(k => !string.IsNullOrWhiteSpace(k)).ToList() : [];
+            var regex = entry.GetString("regex", null);
+            if (regex is not null)
+            {
+                try
+                {
+                    _ = new System.Text.RegularExpressions.Regex(
+                        regex,
+                        System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.NonBacktracking
+                        | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+                }
+                catch (Exception e) when (e is ArgumentException or NotSupportedException)
+                {
+                    throw new ConfigurationException($"{label}: regex '{regex}' is not a linear-time regular expression: {OneLine(e.Message)}");
+                }
+            }
+            else if (keywords.Count == 0)
+            {
+                throw new ConfigurationException($"{label}: give keywords or a regex");
+            }
+
+            var levelText = entry.GetString("level", "");
+            if (!Model.Levels.TryParse(levelText, out var level))
+            {
+                throw new ConfigurationException($"{label}: level must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, FATAL, got '{levelText}'");
+            }
+
+            var threshold = entry.GetInt("threshold", 1);
+            if (threshold < 1)
+            {
+                throw new ConfigurationException($"{label}: threshold must be a whole number ≥ 1, got '{threshold}'");
+            }
+
+            var title = entry.GetString("title", name);
+            patterns.Add(new KnownPatternSettings(name, keywords, regex, level, string.IsNullOrWhiteSpace(title) ? name : title, threshold));
+            index++;
+        }
+
+        return patterns;
+    }
+
+    private static string HttpUrl(string value, string name) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+            ? value.TrimEnd('/')
+            : throw new ConfigurationException($"{name} must be an http(s) URL, got '{value}'");
+
+    private static TimeOnly TimeOfDay(string value, string name) =>
+        TimeOnly.TryParseExact(value.Trim(), ["HH:mm", "HH:mm:ss"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var time)
+            ? time
+            : throw new ConfigurationException($"{name} must be a UTC time of day such as 08:00, got '{value}'");
 
     private static string Raw(Config section, string path)
     {

@@ -24,6 +24,7 @@ public sealed record LogAggregatorSettings
     public required HttpSettings Http { get; init; }
     public required IngestionSettings Ingestion { get; init; }
     public required DuckDbSettings DuckDb { get; init; }
+    public required AlertingSettings Alerting { get; init; }
 
     public string StateDatabasePath => Path.Combine(AggregatedDir, "state.db");
 }

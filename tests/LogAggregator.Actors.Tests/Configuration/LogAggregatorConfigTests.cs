@@ -1,4 +1,5 @@
 using LogAggregator.Configuration;
+using LogAggregator.Model;
 
 namespace LogAggregator.Tests.Configuration;
 
@@ -126,5 +127,57 @@ public sealed class LogAggregatorConfigTests
         Assert.Equal([Path.Combine(root, "a", "logs", "x.log"), Path.Combine(root, "b", "logs", "y.log")], found);
         Assert.Empty(Globs.Expand(Path.Combine(root, "missing", "*.log"), "/"));
         Directory.Delete(root, true);
+    }
+
+    [Fact]
+    public void Shipped_file_gives_the_alerting_rules_of_the_design()
+    {
+        var alerting = Load([]).Alerting;
+
+        Assert.True(alerting.Enabled);
+        Assert.Equal("http://localhost:8062", alerting.PublicUrl);
+        Assert.Equal((TimeSpan.FromSeconds(300), 5, TimeSpan.FromSeconds(600), TimeSpan.FromHours(1)),
+            (alerting.Window, alerting.ErrorThreshold, alerting.Cooldown, alerting.MaxEntryAge));
+        Assert.Equal(["database_connection", "out_of_memory", "authentication", "rate_limit", "disk_space"], alerting.Patterns.Select(p => p.Name));
+        Assert.Equal(
+            [Level.Critical, Level.Critical, Level.Error, Level.Warning, Level.Critical],
+            alerting.Patterns.Select(p => p.Level));
+        Assert.Contains("connection refused", alerting.Patterns[0].Keywords);
+        Assert.Equal(new TimeOnly(8, 0), alerting.DailySummary.At);
+        Assert.Equal(TimeSpan.FromMinutes(30), alerting.SilentAgents.After);
+    }
+
+    [Fact]
+    public void An_operator_adds_a_known_pattern_by_editing_hocon()
+    {
+        var file = Path.GetTempFileName();
+        File.WriteAllText(file, """
+            log-aggregator.alerting.patterns = [
+              { name = payment_gateway, regex = "gateway (timed out|refused)", level = error, title = "Payment gateway down", threshold = 3 }
+            ]
+            """);
+
+        var pattern = Assert.Single(Load([], file).Alerting.Patterns);
+
+        Assert.Equal(("payment_gateway", "gateway (timed out|refused)", Level.Error, "Payment gateway down", 3),
+            (pattern.Name, pattern.Regex, pattern.Level, pattern.Title, pattern.Threshold));
+        File.Delete(file);
+    }
+
+    [Theory]
+    [InlineData("{ name = broken, regex = \"(unclosed\", level = error }", "'broken'")]
+    [InlineData("{ name = backtracking, regex = \"(a)\\\\1\", level = error }", "'backtracking'")]
+    [InlineData("{ name = empty, level = error }", "'empty'")]
+    [InlineData("{ name = loud, keywords = [boom], level = shouting }", "'loud'")]
+    public void A_bad_known_pattern_stops_start_up_with_one_line_naming_it(string pattern, string named)
+    {
+        var file = Path.GetTempFileName();
+        File.WriteAllText(file, $"log-aggregator.alerting.patterns = [ {pattern} ]");
+
+        var error = Assert.Throws<ConfigurationException>(() => Load([], file));
+
+        Assert.StartsWith("log-aggregator.alerting.patterns " + named, error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+        File.Delete(file);
     }
 }

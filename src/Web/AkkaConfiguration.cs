@@ -3,6 +3,7 @@ using Akka.Cluster.Hosting;
 using Akka.Configuration;
 using Akka.Hosting;
 using Akka.Persistence.Sql;
+using LogAggregator.Alerting;
 using LogAggregator.Configuration;
 using LogAggregator.Ingestion;
 using LogAggregator.Querying;
@@ -35,6 +36,7 @@ public static class AkkaConfiguration
                 .AddLiveTail()
                 .AddRetention(settings.RetentionDays, settings.RetentionInterval)
                 .AddSourceDiscovery(settings)
+                .AddAlertNotifier(settings)
                 .AddStartup((system, _) =>
                 {
                     // With no seed nodes a node forms a cluster of one by joining itself.

@@ -68,6 +68,7 @@ public static class LogAggregatorApp
         builder.Services.AddSingleton<IIngestService, IngestService>();
         builder.Services.AddSingleton<ILogQueryService, LogQueryService>();
         builder.Services.AddSingleton<ILiveTailService, LiveTailService>();
+        builder.Services.AddSingleton<IAlertService, AlertService>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(LogAggregatorMetrics.MeterName)
             .AddPrometheusExporter());

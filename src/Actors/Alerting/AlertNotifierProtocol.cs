@@ -14,4 +14,29 @@ public static class AlertNotifierProtocol
     public sealed record Deliver(Alert Alert) : IAlertNotifierCommand;
 
     public sealed record DeliveryAccepted(string AlertId);
+
+    // What the API asks: the alerts and their delivery, and the silences (kept by the notifier, so cluster-wide).
+
+    public sealed record ListAlerts(int Limit, string? Agent, DeliveryState? State) : IAlertNotifierCommand;
+
+    public sealed record ListAlertsResponse(IReadOnlyList<AlertRecord> Alerts);
+
+    public sealed record GetAlert(string AlertId) : IAlertNotifierCommand;
+
+    public sealed record GetAlertResponse(AlertRecord? Alert);
+
+    public sealed record CreateSilence(SilenceMatcher Matcher, TimeSpan Duration, string Comment) : IAlertNotifierCommand;
+
+    public sealed record CreateSilenceResponse(Silence Silence);
+
+    public sealed record ListSilences : IAlertNotifierCommand
+    {
+        public static readonly ListSilences Instance = new();
+    }
+
+    public sealed record ListSilencesResponse(IReadOnlyList<Silence> Silences);
+
+    public sealed record DeleteSilence(string SilenceId) : IAlertNotifierCommand;
+
+    public sealed record DeleteSilenceResponse(bool Found);
 }

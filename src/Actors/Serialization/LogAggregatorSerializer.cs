@@ -3,6 +3,7 @@ using System.Text.Json;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Serialization;
+using LogAggregator.Alerting;
 using LogAggregator.Ingestion;
 using LogAggregator.Querying;
 using LogAggregator.Storage;
@@ -28,6 +29,25 @@ public sealed class LogAggregatorSerializer(ExtendedActorSystem system) : Serial
         ("store-entries", typeof(AgentStoreProtocol.StoreEntries)),
         ("store-entries-result", typeof(AgentStoreProtocol.StoreEntriesResult)),
         ("entries-stored", typeof(LiveTailProtocol.EntriesStored)),
+        ("alert-deliver", typeof(AlertNotifierProtocol.Deliver)),
+        ("alert-delivery-accepted", typeof(AlertNotifierProtocol.DeliveryAccepted)),
+        ("alert-queued", typeof(AlertLogEvents.AlertQueued)),
+        ("alert-delivery-attempted", typeof(AlertLogEvents.DeliveryAttempted)),
+        ("alert-delivered", typeof(AlertLogEvents.AlertDelivered)),
+        ("alert-silenced", typeof(AlertLogEvents.AlertSilenced)),
+        ("silence-created", typeof(AlertLogEvents.SilenceCreated)),
+        ("silence-deleted", typeof(AlertLogEvents.SilenceDeleted)),
+        ("alert-log-snapshot", typeof(AlertLogSnapshot)),
+        ("alerts-list", typeof(AlertNotifierProtocol.ListAlerts)),
+        ("alerts-list-response", typeof(AlertNotifierProtocol.ListAlertsResponse)),
+        ("alert-get", typeof(AlertNotifierProtocol.GetAlert)),
+        ("alert-get-response", typeof(AlertNotifierProtocol.GetAlertResponse)),
+        ("silence-create", typeof(AlertNotifierProtocol.CreateSilence)),
+        ("silence-create-response", typeof(AlertNotifierProtocol.CreateSilenceResponse)),
+        ("silences-list", typeof(AlertNotifierProtocol.ListSilences)),
+        ("silences-list-response", typeof(AlertNotifierProtocol.ListSilencesResponse)),
+        ("silence-delete", typeof(AlertNotifierProtocol.DeleteSilence)),
+        ("silence-delete-response", typeof(AlertNotifierProtocol.DeleteSilenceResponse)),
     ];
 
     private static readonly Dictionary<Type, string> ManifestOf = Types.ToDictionary(t => t.Type, t => t.Manifest);

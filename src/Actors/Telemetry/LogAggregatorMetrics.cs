@@ -29,15 +29,28 @@ public static class LogAggregatorMetrics
         "logaggregator_query_duration", "s", "Time the log store took to answer a read, by query kind",
         tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
 
+    /// <summary>
+    /// Counts alerts entering each delivery state: every alert raised counts once under <c>pending</c> (so
+    /// <c>sum by (level) (logaggregator_alerts_total{state="pending"})</c> is the alerts raised), then once under
+    /// <c>delivered</c> or <c>silenced</c>, and once under <c>failed</c> if a delivery round ever failed for it.
+    /// </summary>
     public static readonly Counter<long> Alerts = Meter.CreateCounter<long>(
-        "logaggregator_alerts", unit: null, "Alerts by level and delivery state");
+        "logaggregator_alerts", unit: null, "Alerts entering each delivery state (pending = raised), by level");
 
     /// <summary>The alert states of the contract's <c>delivery.state</c>.</summary>
-    public static readonly IReadOnlyList<string> AlertStates = ["pending", "delivered", "failed"];
+    public static readonly IReadOnlyList<string> AlertStates = ["pending", "delivered", "failed", "silenced"];
 
-    static LogAggregatorMetrics() =>
+    private static int _alertOutboxDepth;
+
+    static LogAggregatorMetrics()
+    {
         Meter.CreateObservableGauge("logaggregator_tailer_lag_bytes", () => TailerLag.TotalBytes, "By",
             "Bytes written to tailed files and not read yet, summed over this node's tailers");
+        Meter.CreateObservableGauge("logaggregator_alert_outbox_depth", () => Volatile.Read(ref _alertOutboxDepth), unit: null,
+            "Alerts waiting in the notifier's outbox (on the node running the notifier singleton)");
+    }
+
+    public static void SetAlertOutboxDepth(int depth) => Volatile.Write(ref _alertOutboxDepth, depth);
 
     public static void RecordIngested(SourceKind kind, Level level, long count) =>
         IngestedEntries.Add(count, new TagList { { "source_kind", kind.Name() }, { "level", level.Name() } });
@@ -56,7 +69,7 @@ public static class LogAggregatorMetrics
     /// </summary>
     public static void DeclareAlertSeries()
     {
-        foreach (var level in Levels.All.Where(l => l.IsAlertWorthy()))
+        foreach (var level in Levels.All.Where(l => l >= Level.Warning))
         {
             foreach (var state in AlertStates)
             {

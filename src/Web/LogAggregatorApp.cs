@@ -14,7 +14,12 @@ public static class LogAggregatorApp
 {
     public const string DefaultUrl = "http://0.0.0.0:8062";
 
-    public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? environment = null)
+    /// <param name="decorateStore">
+    /// Tests only: wraps the log store every actor and service gets (e.g. to watch what reaches it). The wrapper owns
+    /// the store it is given and disposes it.
+    /// </param>
+    public static WebApplication Build(
+        string[] args, IReadOnlyDictionary<string, string?>? environment = null, Func<ILogStore, ILogStore>? decorateStore = null)
     {
         var (operatorFile, rest) = SplitConfigArgument(args);
         var (hocon, settings) = LogAggregatorConfig.Load(environment ?? LogAggregatorConfig.ProcessEnvironment(), operatorFile);
@@ -27,7 +32,7 @@ public static class LogAggregatorApp
         var directoryLock = DataDirectoryLock.Acquire(settings.AggregatedDir);
         try
         {
-            return Build(rest, settings, hocon, directoryLock);
+            return Build(rest, settings, hocon, directoryLock, decorateStore);
         }
         catch
         {
@@ -36,7 +41,9 @@ public static class LogAggregatorApp
         }
     }
 
-    private static WebApplication Build(string[] rest, LogAggregatorSettings settings, Akka.Configuration.Config hocon, DataDirectoryLock directoryLock)
+    private static WebApplication Build(
+        string[] rest, LogAggregatorSettings settings, Akka.Configuration.Config hocon, DataDirectoryLock directoryLock,
+        Func<ILogStore, ILogStore>? decorateStore)
     {
         // Content and web roots sit beside the binaries, so the server finds hocon/ and wwwroot/ from any working directory.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -63,7 +70,7 @@ public static class LogAggregatorApp
             store.IndexReady.ContinueWith(
                 _ => logger.LogInformation("Search index built over the stored day files in {Seconds:0.0} s", clock.Elapsed.TotalSeconds),
                 TaskScheduler.Default);
-            return store;
+            return decorateStore is null ? store : decorateStore(store);
         });
         builder.Services.AddSingleton<IIngestService, IngestService>();
         builder.Services.AddSingleton<ILogQueryService, LogQueryService>();

@@ -66,6 +66,26 @@ public sealed class BenchServer : IAsyncDisposable
 
     public string Output => _server?.Output ?? "";
 
+    /// <summary>SIGTERM, as systemd stops the server; the exit code, or null when it had not exited after <paramref name="patience"/>.</summary>
+    public async Task<int?> TerminateAsync(TimeSpan patience)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _server!.Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var timeout = new CancellationTokenSource(patience);
+        try
+        {
+            await _server.Process.WaitForExitAsync(timeout.Token);
+            return _server.Process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
     public async Task<long> TotalLogsAsync()
     {
         var body = await Client.GetStringAsync("/api/stats");

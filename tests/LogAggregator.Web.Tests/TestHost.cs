@@ -31,7 +31,9 @@ public sealed class TestHost : IAsyncDisposable
     public string DataDir { get; }
     public string LogDir { get; }
 
-    public static async Task<TestHost> StartAsync(IDictionary<string, string?>? extraEnvironment = null)
+    /// <param name="decorateStore">Wraps the server's log store, for tests that watch what reaches it.</param>
+    public static async Task<TestHost> StartAsync(
+        IDictionary<string, string?>? extraEnvironment = null, Func<LogAggregator.Storage.ILogStore, LogAggregator.Storage.ILogStore>? decorateStore = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "logagg-web-" + Guid.NewGuid().ToString("N")[..12]);
         var dataDir = Path.Combine(root, "data");
@@ -50,7 +52,7 @@ public sealed class TestHost : IAsyncDisposable
             environment[key] = value;
         }
 
-        var app = LogAggregatorApp.Build(["--urls", "http://127.0.0.1:0"], environment);
+        var app = LogAggregatorApp.Build(["--urls", "http://127.0.0.1:0"], environment, decorateStore);
         await app.StartAsync();
         var host = new TestHost(app, dataDir, logDir);
         await host.WaitUntilReadyAsync();

@@ -56,6 +56,12 @@ public sealed class LogQueryService(IRequiredActor<LogQuery> logQuery, LogAggreg
             var actor = await logQuery.GetAsync(cancellationToken);
             return await actor.Ask<T>(query(scan.Token), settings.Http.AskTimeout, cancellationToken);
         }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The scan's deadline and the ask's fire together; when the cancelled scan's answer wins the race, it is
+            // the same timeout and must read as one, not as an unexpected failure.
+            throw new AskTimeoutException($"the query did not finish within {settings.Http.AskTimeout.TotalSeconds:0.###} s");
+        }
         finally
         {
             await scan.CancelAsync();

@@ -2,7 +2,6 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
 using LogAggregator.Configuration;
-using LogAggregator.Model;
 using LogAggregator.Storage;
 using LogAggregator.Telemetry;
 using static LogAggregator.Ingestion.FileTailerProtocol;
@@ -11,12 +10,14 @@ using static LogAggregator.Storage.AgentStoreProtocol;
 namespace LogAggregator.Ingestion;
 
 /// <summary>
-/// Tails one file: reads whole lines, parses them into entries, sends them in batches to the agent stores and
-/// checkpoints (file identity, offset) only after every store acknowledged the batch. The store also commits a
-/// <see cref="SourceMark"/> with each batch, so after a crash between that commit and the checkpoint the
-/// lines already stored are recognised and skipped: a restart neither loses nor duplicates lines.
-/// Truncation restarts at 0; a new file under the same name is read after the old one is finished; a file
-/// that vanishes is finished and the tailer stops.
+/// Tails one file, known by its identity (device and inode), whatever it is named: reads whole lines through its
+/// <see cref="FileCursor"/>, assembles and parses them into entries, sends them in batches
+/// (<see cref="FileTailerBatches"/>) and checkpoints (content, offset) only after every store acknowledged them.
+/// The store commits a <see cref="SourceMark"/> with each batch, so after a crash between that commit and the
+/// checkpoint the lines already stored are skipped. A content replaced under the same identity (truncation, even one
+/// regrown past the old offset, or a reused inode) is read again from 0 as a new generation. Told by discovery that
+/// no name in LOG_SOURCES leads to the file any more, the tailer reads on until the file is idle, then forgets it.
+/// States: Starting (marks loading) → Tailing ⇄ StartingOver (a new generation) → Finishing.
 /// </summary>
 public sealed class FileTailer : ReceivePersistentActor, IWithTimers
 {
@@ -25,49 +26,51 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     private static readonly TimeSpan AckTimeout = TimeSpan.FromSeconds(60);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly string _path;
+    private readonly string _identity;
+    private readonly string _pathHint;
     private readonly string _sourceKey;
     private readonly IngestionSettings _settings;
     private readonly ILogStore _store;
-    private readonly IActorRef _agentStores;
+    private readonly TimeProvider _clock;
+    private readonly FileTailerBatches _batches;
     private readonly List<FileLine> _lines = [];
-    private readonly List<ParsedEntry> _parsed = [];
-    private readonly List<ParsedEntry> _pending = [];
-    private readonly LinkedList<InFlightBatch> _inFlight = [];
     private readonly Dictionary<string, long> _committedMarks = new(StringComparer.Ordinal);
     private readonly TailerLag.Gauge _lag = TailerLag.Register();
-    private readonly TailedAgents _agents;
 
-    private TailerCheckpoint _checkpoint = TailerCheckpoint.Empty;
-    private TailerCheckpoint _reading = TailerCheckpoint.Empty;
-    private LineReader? _reader;
-    private MultiLineAssembler _assembler;
-    private long _nextBatchId = Random.Shared.NextInt64(1, long.MaxValue / 2);
-    private long _lastDispatchedOffset = -1;
-    private DateTime _lastDataAt = DateTime.UtcNow;
-    private Action? _afterDrain;
-    private TailerCheckpoint? _unwrittenCheckpoint;
+    private TailedFileCheckpoint _checkpoint = TailedFileCheckpoint.Empty;
+    private FileCursor? _cursor;
+    private MultiLineAssembler? _assembler;
+    private TailedAgents? _agents;
+    private DateTimeOffset _lastDataAt;
+    private TailedFileAdvanced? _unwrittenCheckpoint;
     private bool _writingCheckpoint;
+    private bool _leaving;
 
-    public FileTailer(string path, string nodeName, IngestionSettings settings, ILogStore store, IActorRef agentStores)
+    public FileTailer(
+        string identity, string path, string nodeName, IngestionSettings settings, ILogStore store, IActorRef agentStores,
+        TimeProvider? clock = null)
     {
-        _path = path;
-        _sourceKey = $"{nodeName}|{path}";
+        _identity = identity;
+        _pathHint = path;
+        _sourceKey = $"{nodeName}|{identity}";
         _settings = settings;
         _store = store;
-        _agentStores = agentStores;
-        _assembler = NewAssembler();
-        _agents = new TailedAgents(path, settings, store, _log);
+        _clock = clock ?? TimeProvider.System;
+        _batches = new FileTailerBatches(settings, _clock, agentStores);
+        _lastDataAt = _clock.GetUtcNow();
         PersistenceId = $"file-tailer-{_sourceKey}";
 
         Recover<SnapshotOffer>(offer =>
         {
-            if (offer.Snapshot is TailerCheckpoint checkpoint)
+            if (offer.Snapshot is TailedFileCheckpoint checkpoint)
             {
                 _checkpoint = checkpoint;
             }
         });
-        Recover<CheckpointAdvanced>(e => _checkpoint = _checkpoint.Apply(e));
+        Recover<TailedFileStarted>(e => _checkpoint = _checkpoint.Apply(e));
+        Recover<TailedFileAdvanced>(e => _checkpoint = _checkpoint.Apply(e));
+        // Not OnReplaySuccess: nothing may be persisted before recovery has completed.
+        Recover<RecoveryCompleted>(_ => Begin());
         CommandAny(_ => Stash.Stash());
     }
 
@@ -75,36 +78,54 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(string path, string nodeName, IngestionSettings settings, ILogStore store, IActorRef agentStores) =>
-        Akka.Actor.Props.Create(() => new FileTailer(path, nodeName, settings, store, agentStores));
+    private string FilePath => _checkpoint.Path ?? _pathHint;
 
-    protected override void OnReplaySuccess()
+    /// <param name="identity">The file's <see cref="FileStatus.Identity"/>; the tailer reads that file only.</param>
+    /// <param name="path">Where the file was last seen; if another file is there now, it is looked for in that directory.</param>
+    public static Props Props(
+        string identity, string path, string nodeName, IngestionSettings settings, ILogStore store, IActorRef agentStores,
+        TimeProvider? clock = null) =>
+        Akka.Actor.Props.Create(() => new FileTailer(identity, path, nodeName, settings, store, agentStores, clock));
+
+    private void Begin()
     {
-        if (!Open())
+        _cursor = FileCursor.Open(_pathHint, _identity, MaxLineBytes, _settings.ReadChunk);
+        if (_cursor is null)
         {
-            Context.Stop(Self);
+            _log.Info("{Path} ({Identity}) is nowhere to be found; forgetting it", _pathHint, _identity);
+            Forget();
             return;
         }
 
-        _store.GetMarksAsync(_sourceKey).PipeTo(Self, success: marks => new MarksLoaded(marks));
-        Become(Starting);
+        Timers.StartPeriodicTimer("poll", Poll.Instance, _settings.PollInterval);
+        if (_checkpoint.FileIdentity == _identity && _cursor.StartsLike(_checkpoint.Fingerprint) && _cursor.Length >= _checkpoint.Offset)
+        {
+            _cursor.Seek(_checkpoint.Offset);
+            _store.GetMarksAsync(_sourceKey).PipeTo(Self, success: marks => new MarksLoaded(marks));
+            Become(Starting);
+            return;
+        }
+
+        if (_checkpoint.FileIdentity is not null)
+        {
+            _log.Info("{Path} is not the content checkpointed (truncated or replaced meanwhile); reading it from 0", _cursor.Path);
+        }
+
+        StartGeneration();
     }
 
     private void Starting()
     {
         Command<MarksLoaded>(loaded =>
         {
-            foreach (var mark in loaded.Marks.Where(m => m.FileIdentity == _reading.MarkIdentity))
+            foreach (var mark in loaded.Marks.Where(m => m.FileIdentity == _checkpoint.MarkIdentity))
             {
                 _committedMarks[mark.AgentKey] = mark.EndOffset;
             }
 
-            Timers.StartPeriodicTimer("poll", Poll.Instance, _settings.PollInterval);
-            Become(Tailing);
-            Stash.UnstashAll();
-            Self.Tell(FileChanged.Instance);
+            BeginReading(_checkpoint.Offset);
         });
-        Command<Status.Failure>(failure => throw new IOException($"cannot read the store's marks for {_path}", failure.Cause));
+        Command<Status.Failure>(failure => throw new IOException($"cannot read the store's marks for {FilePath}", failure.Cause));
         CommandAny(_ => Stash.Stash());
     }
 
@@ -112,293 +133,255 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     {
         Command<FileChanged>(_ => ReadAvailable());
         Command<Poll>(_ => OnPoll());
-        Command<StoreEntriesResult>(OnStored);
+        Command<StoreEntriesResult>(result =>
+        {
+            if (Stored(result))
+            {
+                ReadAvailable();
+            }
+        });
+        CommonCommands();
+    }
+
+    /// <summary>The content was replaced: what was read of the old one is stored, then the new one is read from 0.</summary>
+    private void StartingOver()
+    {
+        Command<FileChanged>(_ => { });
+        Command<Poll>(_ => CheckAckDeadline());
+        Command<StoreEntriesResult>(result =>
+        {
+            if (Stored(result) && _batches.Empty)
+            {
+                StartGeneration();
+            }
+        });
+        CommonCommands();
+    }
+
+    /// <summary>The file is idle and out of LOG_SOURCES: the last batches are acknowledged, then the tailer forgets it.</summary>
+    private void Finishing()
+    {
+        Command<FileChanged>(_ => { });
+        Command<Poll>(_ => CheckAckDeadline());
+        Command<StoreEntriesResult>(result =>
+        {
+            if (Stored(result) && _batches.Empty)
+            {
+                Forget();
+            }
+        });
+        CommonCommands();
+    }
+
+    private void CommonCommands()
+    {
+        Command<FileLeftSources>(_ => _leaving = true);
+        Command<FileInSources>(_ => _leaving = false);
         Command<SaveSnapshotSuccess>(saved =>
         {
             DeleteMessages(saved.Metadata.SequenceNr);
             DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1));
         });
-        Command<SaveSnapshotFailure>(failed => _log.Warning(failed.Cause, "Snapshot of {Path} failed", _path));
+        Command<SaveSnapshotFailure>(failed => _log.Warning(failed.Cause, "Snapshot of {Path} failed", FilePath));
         Command<DeleteMessagesSuccess>(_ => { });
         Command<DeleteSnapshotsSuccess>(_ => { });
-        Command<DeleteMessagesFailure>(failed => _log.Warning(failed.Cause, "Deleting old checkpoints of {Path} failed", _path));
+        Command<DeleteMessagesFailure>(failed => _log.Warning(failed.Cause, "Deleting old checkpoints of {Path} failed", FilePath));
+        Command<DeleteSnapshotsFailure>(_ => { });
     }
 
-    /// <summary>Opens the file at its checkpoint, or at 0 when it is a new file or was truncated meanwhile.</summary>
-    private bool Open()
+    /// <summary>A content read from its first byte under a fresh generation, so no mark of another content applies.</summary>
+    private void StartGeneration()
     {
-        var identity = FileIdentity.Of(_path);
-        if (identity is null)
+        _cursor!.Refingerprint();
+        _unwrittenCheckpoint = null;
+        var started = new TailedFileStarted(_identity, Random.Shared.NextInt64(1, long.MaxValue), _cursor.Path, _cursor.Fingerprint);
+        Persist(started, persisted =>
         {
-            return false;
-        }
-
-        var start = _checkpoint;
-        if (start.FileIdentity != identity)
-        {
-            start = new TailerCheckpoint(identity, 0, 0);
-        }
-
-        try
-        {
-            _reader = new LineReader(_path, 0, MaxLineBytes, _settings.ReadChunk);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return false;
-        }
-
-        if (_reader.Length < start.Offset)
-        {
-            _log.Info("{Path} is shorter than its checkpoint: truncated while we were away, reading from 0", _path);
-            start = start with { Generation = start.Generation + 1, Offset = 0 };
-        }
-
-        _reader.Dispose();
-        _reader = new LineReader(_path, start.Offset, MaxLineBytes, _settings.ReadChunk);
-        _reading = start;
-        _lastDispatchedOffset = start.Offset;
-        _assembler = NewAssembler();
-        _log.Debug("Tailing {Path} from offset {Offset}", _path, start.Offset);
-        return true;
+            Applied(persisted);
+            _committedMarks.Clear();
+            _cursor.Seek(0);
+            BeginReading(0);
+        });
     }
 
-    private void OnPoll()
+    private void BeginReading(long offset)
     {
-        if (_afterDrain is not null)
-        {
-            CheckAckDeadline();
-            return;
-        }
+        _assembler = new MultiLineAssembler(FilePath, offset, _clock);
+        _agents = new TailedAgents(FilePath, _settings, _store, _log);
+        _batches.Reset(offset);
+        _log.Debug("Tailing {Path} ({Identity}) from offset {Offset}", _cursor!.Path, _identity, offset);
+        Become(Tailing);
+        Stash.UnstashAll();
+        Self.Tell(FileChanged.Instance);
+    }
 
-        var identity = FileIdentity.Of(_path);
-        if (identity != _reading.FileIdentity)
+    /// <summary>Reads what the window has room for; false when the content turned out replaced (now StartingOver).</summary>
+    private bool ReadAvailable()
+    {
+        if (_cursor!.Check() == FileCheck.Replaced)
         {
-            FinishFile(identity);
-            return;
-        }
-
-        if (_reader!.Length < _reader.Position)
-        {
-            Truncated();
-            return;
-        }
-
-        ReadAvailable();
-        _lag.Set(_reader.Lag);
-
-        // Idle means the file stopped growing, not that this tailer stopped reading: one held back by
-        // unacknowledged batches has unread lines, and the rest of a half-seen stack trace among them.
-        var idle = _reader.CaughtUp ? DateTime.UtcNow - _lastDataAt : TimeSpan.Zero;
-        if (idle >= _settings.IdleFlush && _reader.HasPartialLine)
-        {
-            FlushIdle();
-        }
-        else if (idle >= _settings.MultiLineWait && _assembler.PendingStartOffset is not null)
-        {
-            // Loggers write a record and its stack trace in one go: a short pause means the entry is complete.
+            _log.Info("{Path} was truncated or replaced; reading it again from 0", _cursor.Path);
             FlushAssembler();
-            DispatchPending();
-        }
-
-        CheckAckDeadline();
-    }
-
-    private void ReadAvailable()
-    {
-        if (_afterDrain is not null || _reader is null)
-        {
-            return;
-        }
-
-        for (var turn = 0; turn < ChunksPerTurn; turn++)
-        {
-            while (_pending.Count >= _settings.BatchSize && _inFlight.Count < _settings.MaxInFlight)
+            _batches.SendPending(Send(), all: true);
+            Become(StartingOver);
+            if (_batches.Empty)
             {
-                Dispatch(_settings.BatchSize);
+                StartGeneration();
             }
 
-            // Read ahead by one batch at most: the rest waits in the file, not in memory.
-            if (_inFlight.Count >= _settings.MaxInFlight || _pending.Count >= _settings.BatchSize)
+            return false;
+        }
+
+        var reader = _cursor.Reader;
+        for (var turn = 0; turn < ChunksPerTurn; turn++)
+        {
+            _batches.SendFull(Send());
+            if (_batches.Full)
             {
-                return;
+                return true;
             }
 
             _lines.Clear();
             bool more;
             try
             {
-                more = _reader.ReadLines(_lines);
+                more = reader.ReadLines(_lines);
             }
             catch (IOException e)
             {
-                _log.Warning("Reading {Path} failed, retrying at the next poll: {Error}", _path, e.Message);
-                return;
+                _log.Warning("Reading {Path} failed, retrying at the next poll: {Error}", _cursor.Path, e.Message);
+                return true;
             }
 
             if (!more)
             {
-                DispatchPending();
-                return;
+                _batches.SendPending(Send());
+                return true;
             }
 
-            _lastDataAt = DateTime.UtcNow;
+            _lastDataAt = _clock.GetUtcNow();
             Assemble();
         }
 
         // More may be waiting: continue after the acknowledgements queued meanwhile.
-        if (_inFlight.Count < _settings.MaxInFlight)
+        Self.Tell(FileChanged.Instance);
+        return true;
+    }
+
+    private void OnPoll()
+    {
+        if (!ReadAvailable())
         {
-            Self.Tell(FileChanged.Instance);
+            return;
         }
+
+        var reader = _cursor!.Reader;
+        _lag.Set(reader.Lag);
+
+        // Idle means the file stopped growing, not that this tailer stopped reading: one held back by
+        // unacknowledged batches has unread lines, and the rest of a half-seen stack trace among them.
+        var idle = reader.CaughtUp ? _clock.GetUtcNow() - _lastDataAt : TimeSpan.Zero;
+        if (idle >= _settings.IdleFlush && (_leaving || _cursor.Unlinked))
+        {
+            // Nothing leads here any more and nobody writes: what remains is stored, then the file is forgotten.
+            FlushPartialLine();
+            FlushAssembler();
+            _batches.SendPending(Send(), all: true);
+            Become(Finishing);
+            if (_batches.Empty)
+            {
+                Forget();
+            }
+
+            return;
+        }
+
+        if (idle >= _settings.IdleFlush && reader.HasPartialLine)
+        {
+            FlushPartialLine();
+            FlushAssembler();
+            _batches.SendPending(Send());
+        }
+        else if (idle >= _settings.MultiLineWait && _assembler!.PendingStartOffset is not null)
+        {
+            // Loggers write a record and its stack trace in one go: a short pause means the entry is complete.
+            FlushAssembler();
+            _batches.SendPending(Send());
+        }
+
+        CheckAckDeadline();
     }
 
     private void Assemble()
     {
         foreach (var line in _lines)
         {
-            if (_assembler.Add(line.Text, line.EndOffset) is { } completed)
+            if (_assembler!.Add(line.Text, line.EndOffset) is { } completed)
             {
-                _parsed.Add(completed);
+                AddEntry(completed);
             }
-
-            AddParsed();
         }
     }
 
-    private void AddParsed()
-    {
-        foreach (var parsed in _parsed)
-        {
-            // Before the marks are consulted: a line of a refused agent is stored, and marked, under the file's agent.
-            var entry = _agents.Admit(parsed.Entry);
-
-            // Stored before a crash that came before our checkpoint: the store's mark says so.
-            if (_committedMarks.TryGetValue(entry.AgentKey, out var committed) && parsed.EndOffset <= committed)
-            {
-                continue;
-            }
-
-            _pending.Add(ReferenceEquals(entry, parsed.Entry) ? parsed : parsed with { Entry = entry });
-        }
-
-        _parsed.Clear();
-    }
-
-    private void FlushIdle()
+    private void FlushPartialLine()
     {
         _lines.Clear();
-        _reader!.ReadPartial(_lines);
+        _cursor!.Reader.ReadPartial(_lines);
         Assemble();
-        FlushAssembler();
-        DispatchPending();
     }
-
-    private void DispatchPending()
-    {
-        while (_pending.Count > 0 && _inFlight.Count < _settings.MaxInFlight)
-        {
-            Dispatch(_settings.BatchSize);
-        }
-
-        if (_pending.Count == 0 && SafeOffset > _lastDispatchedOffset && _inFlight.Count < _settings.MaxInFlight)
-        {
-            // Only empty or already-stored lines were read: the checkpoint still moves past them.
-            Dispatch(0);
-        }
-    }
-
-    /// <summary>Where a restart must read from: the start of an entry still being assembled, else past the last line.</summary>
-    private long SafeOffset => _assembler.CheckpointOffset;
 
     private void FlushAssembler()
     {
-        if (_assembler.Flush() is { } completed)
+        if (_assembler?.Flush() is { } completed)
         {
-            _parsed.Add(completed);
-        }
-
-        AddParsed();
-    }
-
-    private void Dispatch(int max)
-    {
-        var count = Math.Min(max, _pending.Count);
-        // A partial batch checkpoints just past its last entry; the rest are read again after a crash.
-        var offset = count == _pending.Count ? SafeOffset : _pending[count - 1].EndOffset;
-        var byAgent = new Dictionary<string, (List<LogEntry> Entries, long End)>(StringComparer.Ordinal);
-        for (var i = 0; i < count; i++)
-        {
-            var (entry, end) = (_pending[i].Entry, _pending[i].EndOffset);
-            var key = entry.AgentKey;
-            if (!byAgent.TryGetValue(key, out var group))
-            {
-                group = ([], 0);
-            }
-
-            group.Entries.Add(entry);
-            byAgent[key] = (group.Entries, Math.Max(group.End, end));
-        }
-
-        _pending.RemoveRange(0, count);
-        var batch = new InFlightBatch(_nextBatchId++, byAgent.Count, offset, DateTime.UtcNow);
-        _inFlight.AddLast(batch);
-        _lastDispatchedOffset = offset;
-        var markIdentity = _reading.MarkIdentity!;
-        foreach (var (agentKey, (entries, end)) in byAgent)
-        {
-            var mark = new SourceMark(_sourceKey, agentKey, markIdentity, end);
-            _agentStores.Tell(new StoreEntries(agentKey, entries, mark, batch.Id));
-        }
-
-        if (batch.Outstanding == 0)
-        {
-            CompleteHead();
+            AddEntry(completed);
         }
     }
 
-    private void OnStored(StoreEntriesResult result)
+    private void AddEntry(ParsedEntry parsed)
     {
-        var batch = _inFlight.FirstOrDefault(b => b.Id == result.BatchId);
-        if (batch is null)
+        // Before the marks are consulted: a line of a refused agent is stored, and marked, under the file's agent.
+        var entry = _agents!.Admit(parsed.Entry);
+
+        // Stored before a crash that came before our checkpoint: the store's mark says so.
+        if (_committedMarks.TryGetValue(entry.AgentKey, out var committed) && parsed.EndOffset <= committed)
         {
-            return; // an answer to the incarnation before a restart
+            return;
+        }
+
+        _batches.Add(ReferenceEquals(entry, parsed.Entry) ? parsed : parsed with { Entry = entry });
+    }
+
+    /// <summary>Where the batches go; the safe offset is the start of an entry still being assembled, else past the last line.</summary>
+    private FileTailerBatches.SendContext Send() =>
+        new(_sourceKey, _checkpoint.MarkIdentity, _assembler!.CheckpointOffset, Self, Advance);
+
+    /// <summary>Counts an acknowledgement; false for an answer to an earlier incarnation.</summary>
+    private bool Stored(StoreEntriesResult result)
+    {
+        if (!_batches.Knows(result.BatchId))
+        {
+            return false;
         }
 
         if (!result.Succeeded)
         {
             // Restarting re-reads from the checkpoint; the marks keep what did commit from coming twice.
-            throw new IOException($"the store of {result.AgentKey} did not take lines of {_path}: {result.Error}");
+            throw new IOException($"the store of {result.AgentKey} did not take lines of {FilePath}: {result.Error}");
         }
 
-        batch.Outstanding--;
-        CompleteHead();
+        if (_batches.Acknowledge(result) is { } offset)
+        {
+            Advance(offset);
+        }
+
+        return true;
     }
 
-    private void CompleteHead()
+    private void Advance(long offset)
     {
-        InFlightBatch? done = null;
-        while (_inFlight.First is { Value.Outstanding: <= 0 } head)
-        {
-            done = head.Value;
-            _inFlight.RemoveFirst();
-        }
-
-        if (done is not null)
-        {
-            _unwrittenCheckpoint = new TailerCheckpoint(_reading.FileIdentity, _reading.Generation, done.Offset);
-            WriteCheckpoint();
-        }
-
-        if (_inFlight.Count == 0 && _pending.Count == 0 && _afterDrain is { } next)
-        {
-            _afterDrain = null;
-            next();
-        }
-        else
-        {
-            ReadAvailable();
-        }
+        _unwrittenCheckpoint = new TailedFileAdvanced(offset, _cursor!.Fingerprint);
+        WriteCheckpoint();
     }
 
     /// <summary>
@@ -407,14 +390,19 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     /// </summary>
     private void WriteCheckpoint()
     {
-        if (_writingCheckpoint || _unwrittenCheckpoint is not { } next || next == _checkpoint)
+        if (_writingCheckpoint || _unwrittenCheckpoint is not { } next)
+        {
+            return;
+        }
+
+        _unwrittenCheckpoint = null;
+        if (next.Offset == _checkpoint.Offset && next.Fingerprint == _checkpoint.Fingerprint)
         {
             return;
         }
 
         _writingCheckpoint = true;
-        _unwrittenCheckpoint = null;
-        PersistAsync(new CheckpointAdvanced(next.FileIdentity!, next.Generation, next.Offset), persisted =>
+        PersistAsync(next, persisted =>
         {
             _writingCheckpoint = false;
             Applied(persisted);
@@ -422,117 +410,47 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         });
     }
 
-    /// <summary>
-    /// A new file under the name (rotation) or a new generation of it (truncation): the position in the old one no
-    /// longer matters, the new one is written first, then reading starts from it with no marks to skip by.
-    /// </summary>
-    private void StartOver(CheckpointAdvanced next)
-    {
-        _reader?.Dispose();
-        _reader = null;
-        _unwrittenCheckpoint = null;
-        Persist(next, persisted =>
-        {
-            Applied(persisted);
-            _committedMarks.Clear();
-            if (!Open())
-            {
-                Context.Stop(Self);
-                return;
-            }
-
-            ReadAvailable();
-        });
-    }
-
-    private void Applied(CheckpointAdvanced persisted)
+    private void Applied(TailedFileStarted persisted)
     {
         _checkpoint = _checkpoint.Apply(persisted);
+        SnapshotNow();
+    }
+
+    private void Applied(TailedFileAdvanced persisted)
+    {
+        _checkpoint = _checkpoint.Apply(persisted);
+        SnapshotNow();
+    }
+
+    private void SnapshotNow()
+    {
         if (LastSequenceNr % SnapshotEvery == 0)
         {
             SaveSnapshot(_checkpoint);
         }
     }
 
-    /// <summary>The name now points at another file, or at nothing: finish this one, then follow the name.</summary>
-    private void FinishFile(string? newIdentity)
+    /// <summary>Deletes the checkpoint (nothing of the file needs it any more), tells discovery, and stops.</summary>
+    private void Forget()
     {
-        DrainToEnd();
-        _afterDrain = () =>
+        _log.Info("Finished {Path} ({Identity}); its tailer stops", _cursor?.Path ?? _pathHint, _identity);
+        if (LastSequenceNr > 0)
         {
-            if (newIdentity is null)
-            {
-                _log.Debug("{Path} is gone; its tailer stops", _path);
-                Context.Stop(Self);
-                return;
-            }
-
-            _log.Info("{Path} was rotated; reading the new file from its start", _path);
-            StartOver(new CheckpointAdvanced(newIdentity, 0, 0));
-        };
-        CompleteHead();
-    }
-
-    private void Truncated()
-    {
-        _log.Info("{Path} was truncated; reading it again from 0", _path);
-        _afterDrain = () => StartOver(new CheckpointAdvanced(_reading.FileIdentity!, _reading.Generation + 1, 0));
-        // What was read before the truncation is real: store it, then start over.
-        FlushAssembler();
-        DispatchAll();
-        CompleteHead();
-    }
-
-    /// <summary>Reads the old file to its end regardless of the in-flight limit: it will not grow any more.</summary>
-    private void DrainToEnd()
-    {
-        try
-        {
-            while (true)
-            {
-                _lines.Clear();
-                if (!_reader!.ReadLines(_lines))
-                {
-                    break;
-                }
-
-                Assemble();
-            }
-        }
-        catch (IOException e)
-        {
-            _log.Warning("Reading the end of {Path} failed: {Error}", _path, e.Message);
+            DeleteMessages(LastSequenceNr);
+            DeleteSnapshots(SnapshotSelectionCriteria.Latest);
         }
 
-        _lines.Clear();
-        _reader!.ReadPartial(_lines);
-        Assemble();
-        FlushAssembler();
-        DispatchAll();
-    }
-
-    private void DispatchAll()
-    {
-        while (_pending.Count > 0)
-        {
-            Dispatch(_settings.BatchSize);
-        }
-
-        if (SafeOffset > _lastDispatchedOffset)
-        {
-            Dispatch(0);
-        }
+        Context.Parent.Tell(new TailerFinished(_identity));
+        Context.Stop(Self);
     }
 
     private void CheckAckDeadline()
     {
-        if (_inFlight.First is { } head && DateTime.UtcNow - head.Value.SentAt > AckTimeout)
+        if (_batches.OldestSentAt is { } sentAt && _clock.GetUtcNow() - sentAt > AckTimeout)
         {
-            throw new TimeoutException($"the stores did not acknowledge lines of {_path} within {AckTimeout}");
+            throw new TimeoutException($"the stores did not acknowledge lines of {FilePath} within {AckTimeout}");
         }
     }
-
-    private MultiLineAssembler NewAssembler() => new(_path, _reading.Offset);
 
     /// <summary>
     /// The reader's cut is four bytes per character of the message limit, so a line it cuts is always over that
@@ -543,15 +461,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     protected override void PostStop()
     {
         _lag.Dispose();
-        _reader?.Dispose();
+        _cursor?.Dispose();
         base.PostStop();
-    }
-
-    private sealed class InFlightBatch(long id, int outstanding, long offset, DateTime sentAt)
-    {
-        public long Id { get; } = id;
-        public int Outstanding { get; set; } = outstanding;
-        public long Offset { get; } = offset;
-        public DateTime SentAt { get; } = sentAt;
     }
 }

@@ -5,7 +5,7 @@ namespace LogAggregator.Ingestion;
 
 public static class FileTailerProtocol
 {
-    /// <summary>The fallback poll: read what arrived, notice rotation, flush an idle half-written line.</summary>
+    /// <summary>The fallback poll: read what arrived, notice truncation, flush an idle half-written line.</summary>
     public sealed class Poll : IDeadLetterSuppression
     {
         public static readonly Poll Instance = new();
@@ -19,18 +19,44 @@ public static class FileTailerProtocol
         private FileChanged() { }
     }
 
-    /// <summary>Persisted once the stores acknowledged everything before <paramref name="Offset"/>.</summary>
-    public sealed record CheckpointAdvanced(string FileIdentity, int Generation, long Offset);
-
-    /// <summary>The tailer's durable state and snapshot.</summary>
-    public sealed record TailerCheckpoint(string? FileIdentity, int Generation, long Offset)
+    /// <summary>
+    /// From discovery: no name matching LOG_SOURCES leads to the file any more (rotated out of the glob, or deleted).
+    /// The tailer reads on until the file has been idle for the idle flush, then finishes and forgets it.
+    /// </summary>
+    public sealed class FileLeftSources : IDeadLetterSuppression
     {
-        public static readonly TailerCheckpoint Empty = new(null, 0, 0);
+        public static readonly FileLeftSources Instance = new();
+        private FileLeftSources() { }
+    }
 
-        /// <summary>What the store's marks are keyed by: the file and how often it was truncated.</summary>
-        public string? MarkIdentity => FileIdentity is null ? null : $"{FileIdentity}#{Generation}";
+    /// <summary>From discovery: the file is (again) under a name matching LOG_SOURCES, at <paramref name="Path"/>.</summary>
+    public sealed record FileInSources(string Path) : IDeadLetterSuppression;
 
-        public TailerCheckpoint Apply(CheckpointAdvanced e) => new(e.FileIdentity, e.Generation, e.Offset);
+    /// <summary>To the parent: the tailer finished its file and forgot its checkpoint; nothing of it needs a tailer again.</summary>
+    public sealed record TailerFinished(string FileIdentity);
+
+    /// <summary>
+    /// Persisted when a tailer starts reading a content from its first byte: a file seen for the first time, or one
+    /// truncated or replaced on a reused inode. <paramref name="Generation"/> is random, so the store's marks of one
+    /// content never hide lines of another; <paramref name="Path"/> is the name the content was first read under,
+    /// which its entries' agent and source come from even after renames.
+    /// </summary>
+    public sealed record TailedFileStarted(string FileIdentity, long Generation, string Path, Fingerprint Fingerprint);
+
+    /// <summary>Persisted once the stores acknowledged everything before <paramref name="Offset"/>.</summary>
+    public sealed record TailedFileAdvanced(long Offset, Fingerprint Fingerprint);
+
+    /// <summary>The tailer's durable state and snapshot: which content of the file, its first name, and how far it is stored.</summary>
+    public sealed record TailedFileCheckpoint(string? FileIdentity, long Generation, string? Path, Fingerprint Fingerprint, long Offset)
+    {
+        public static readonly TailedFileCheckpoint Empty = new(null, 0, null, Fingerprint.Empty, 0);
+
+        /// <summary>What the store's marks are keyed by: the file and which content of it.</summary>
+        public string MarkIdentity => $"{FileIdentity}#{Generation:x}";
+
+        public TailedFileCheckpoint Apply(TailedFileStarted e) => new(e.FileIdentity, e.Generation, e.Path, e.Fingerprint, 0);
+
+        public TailedFileCheckpoint Apply(TailedFileAdvanced e) => this with { Offset = e.Offset, Fingerprint = e.Fingerprint };
     }
 
     internal sealed record MarksLoaded(IReadOnlyList<SourceMark> Marks);

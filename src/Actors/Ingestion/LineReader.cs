@@ -15,7 +15,8 @@ public sealed class LineReader : IDisposable
 {
     private static readonly Encoding Utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
 
-    private readonly FileStream _stream;
+    private readonly Stream _stream;
+    private readonly bool _ownsStream;
     private readonly int _maxLineBytes;
     private byte[] _buffer;
     private int _start;
@@ -24,14 +25,21 @@ public sealed class LineReader : IDisposable
     private bool _skippingRestOfLongLine;
 
     public LineReader(string path, long offset, int maxLineBytes, int chunkBytes)
-    {
-        _stream = new FileStream(path, new FileStreamOptions
+        : this(new FileStream(path, new FileStreamOptions
         {
             Mode = FileMode.Open,
             Access = FileAccess.Read,
             Share = FileShare.ReadWrite | FileShare.Delete,
             BufferSize = 0,
-        });
+        }), offset, maxLineBytes, chunkBytes, ownsStream: true)
+    {
+    }
+
+    /// <summary>Reads through a stream someone else opened (and, unless <paramref name="ownsStream"/>, disposes).</summary>
+    public LineReader(Stream stream, long offset, int maxLineBytes, int chunkBytes, bool ownsStream)
+    {
+        _stream = stream;
+        _ownsStream = ownsStream;
         _maxLineBytes = maxLineBytes;
         _buffer = new byte[Math.Max(chunkBytes, 64 * 1024)];
         _stream.Position = offset;
@@ -166,5 +174,11 @@ public sealed class LineReader : IDisposable
         _end = remaining;
     }
 
-    public void Dispose() => _stream.Dispose();
+    public void Dispose()
+    {
+        if (_ownsStream)
+        {
+            _stream.Dispose();
+        }
+    }
 }

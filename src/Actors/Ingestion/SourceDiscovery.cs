@@ -1,6 +1,8 @@
+using System.IO.Enumeration;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Hosting;
+using Akka.Persistence;
 using LogAggregator.Configuration;
 using LogAggregator.Storage;
 using static LogAggregator.Ingestion.SourceDiscoveryProtocol;
@@ -8,45 +10,94 @@ using static LogAggregator.Ingestion.SourceDiscoveryProtocol;
 namespace LogAggregator.Ingestion;
 
 /// <summary>
-/// Expands LOG_SOURCES every COLLECT_INTERVAL and starts one <see cref="FileTailer"/> per file. It owns one
-/// file-system watcher per directory (not per file: inotify instances are scarce) and forwards each change
-/// to the file's tailer, so new lines are read within the poll interval at worst.
+/// Expands LOG_SOURCES every COLLECT_INTERVAL and runs one <see cref="FileTailer"/> per file, keyed by the file's
+/// identity (device and inode), not its name: a file renamed to another name the globs match keeps its tailer, its
+/// checkpoint and its agent. It remembers (persisted) every identity it tails and where it was last seen, so after a
+/// restart a file rotated while the node was down is found in its directory and finished from its checkpoint. It
+/// owns one file-system watcher per directory (inotify instances are scarce) and forwards each change to the
+/// file's tailer; a rename out of the globs of a file never tailed (created and rotated between two scans) still
+/// gets it read.
 /// </summary>
-public sealed class SourceDiscovery : ReceiveActor, IWithTimers
+public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
 {
     public const string ActorName = "source-discovery";
+    private const int SnapshotEvery = 200;
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly LogAggregatorSettings _settings;
     private readonly ILogStore _store;
     private readonly IActorRef _agentStores;
+    private readonly TimeProvider _clock;
     private readonly string _workingDirectory = Directory.GetCurrentDirectory();
+    private readonly Dictionary<string, string> _known = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IActorRef> _tailers = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _leaving = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _finished = new(StringComparer.Ordinal);
     private readonly Dictionary<string, FileSystemWatcher> _watchers = new(StringComparer.Ordinal);
+    private Dictionary<string, string> _identityAt = new(StringComparer.Ordinal);
 
-    public SourceDiscovery(LogAggregatorSettings settings, ILogStore store, IActorRef agentStores)
+    public SourceDiscovery(LogAggregatorSettings settings, ILogStore store, IActorRef agentStores, TimeProvider? clock = null)
     {
         _settings = settings;
         _store = store;
         _agentStores = agentStores;
+        _clock = clock ?? TimeProvider.System;
+        PersistenceId = $"source-discovery-{settings.AkkaHostname}";
 
-        Receive<Rescan>(_ => Scan());
-        Receive<PathChanged>(OnPathChanged);
-        Receive<Terminated>(t =>
+        Recover<SnapshotOffer>(offer =>
         {
-            var path = _tailers.FirstOrDefault(kv => kv.Value.Equals(t.ActorRef)).Key;
-            if (path is not null)
+            if (offer.Snapshot is KnownFiles known)
             {
-                _tailers.Remove(path);
+                _known.Clear();
+                foreach (var file in known.Files)
+                {
+                    _known[file.FileIdentity] = file.Path;
+                }
             }
         });
-        Receive<GetTailedFiles>(_ => Sender.Tell(new TailedFilesResponse(_tailers.Keys.Order(StringComparer.Ordinal).ToList())));
+        Recover<FileFound>(found => _known[found.FileIdentity] = found.Path);
+        Recover<FileForgotten>(forgotten => _known.Remove(forgotten.FileIdentity));
+        // Not OnReplaySuccess: nothing may be persisted before recovery has completed.
+        Recover<RecoveryCompleted>(_ => Begin());
+
+        Command<Rescan>(_ => Scan());
+        Command<PathChanged>(OnPathChanged);
+        Command<FileTailerProtocol.TailerFinished>(finished =>
+        {
+            _finished.Add(finished.FileIdentity);
+            if (_known.Remove(finished.FileIdentity))
+            {
+                Save(new FileForgotten(finished.FileIdentity));
+            }
+        });
+        Command<Terminated>(OnTerminated);
+        Command<GetTailedFiles>(_ => Sender.Tell(new TailedFilesResponse(
+            _tailers.Keys.Where(id => !_finished.Contains(id)).Select(id => _known.GetValueOrDefault(id, id)).Order(StringComparer.Ordinal).ToList())));
+        Command<SaveSnapshotSuccess>(saved =>
+        {
+            DeleteMessages(saved.Metadata.SequenceNr);
+            DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1));
+        });
+        Command<SaveSnapshotFailure>(failed => _log.Warning(failed.Cause, "Snapshot of the tailed files failed"));
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(failed => _log.Warning(failed.Cause, "Deleting old events of the tailed files failed"));
+        Command<DeleteSnapshotsFailure>(_ => { });
     }
+
+    public override string PersistenceId { get; }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    protected override void PreStart()
+    private void Begin()
     {
+        // Files tailed before the restart first, at their last-seen name: each tailer finds its file even if it
+        // was rotated meanwhile, and the scan below tells those no longer under a matching name to finish.
+        foreach (var (identity, path) in _known.ToList())
+        {
+            StartTailer(identity, path);
+        }
+
         Scan();
         Timers.StartPeriodicTimer("rescan", Rescan.Instance, _settings.CollectInterval);
     }
@@ -63,31 +114,94 @@ public sealed class SourceDiscovery : ReceiveActor, IWithTimers
 
     private void Scan()
     {
+        // Which file each matching name leads to now. A stat by name only picks the tailer: the tailer opens the
+        // name and trusts only what its handle says, so a rename in between cannot make it read another file.
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var pattern in _settings.LogSources)
         {
             foreach (var path in Globs.Expand(pattern, _workingDirectory))
             {
-                StartTailer(path);
+                if (FileIdentity.OfPath(path) is { IsRegular: true } status)
+                {
+                    seen.TryAdd(status.Identity, path);
+                }
             }
 
             Watch(Path.GetDirectoryName(Path.GetFullPath(pattern, _workingDirectory))!);
         }
+
+        _identityAt = seen.ToDictionary(kv => kv.Value, kv => kv.Key, StringComparer.Ordinal);
+        foreach (var (identity, path) in seen)
+        {
+            Follow(identity, path);
+        }
+
+        foreach (var identity in _tailers.Keys.Where(id => !seen.ContainsKey(id) && _leaving.Add(id)).ToList())
+        {
+            _tailers[identity].Tell(FileTailerProtocol.FileLeftSources.Instance);
+        }
     }
 
-    private void StartTailer(string path)
+    private void Follow(string identity, string path)
     {
-        if (_tailers.ContainsKey(path) || !File.Exists(path))
+        var moved = !_known.TryGetValue(identity, out var known) || known != path;
+        if (moved)
+        {
+            _known[identity] = path;
+            Save(new FileFound(identity, path));
+        }
+
+        if (!_tailers.TryGetValue(identity, out var tailer))
+        {
+            StartTailer(identity, path);
+        }
+        else if ((_leaving.Remove(identity) || moved) && !_finished.Contains(identity))
+        {
+            tailer.Tell(new FileTailerProtocol.FileInSources(path));
+        }
+    }
+
+    private void StartTailer(string identity, string path)
+    {
+        if (_tailers.ContainsKey(identity))
         {
             return;
         }
 
-        var props = FileTailer.Props(path, _settings.AkkaHostname, _settings.Ingestion, _store, _agentStores)
+        var props = FileTailer.Props(identity, path, _settings.AkkaHostname, _settings.Ingestion, _store, _agentStores, _clock)
             .WithDispatcher(IngestionDispatcher.Id);
-        var tailer = Context.ActorOf(props, "file-tailer-" + Uri.EscapeDataString(path));
+        var tailer = Context.ActorOf(props, "file-tailer-" + Uri.EscapeDataString(identity));
         Context.Watch(tailer);
-        _tailers[path] = tailer;
-        _log.Info("Tailing {Path}", path);
+        _tailers[identity] = tailer;
+        _log.Info("Tailing {Path} ({Identity})", path, identity);
     }
+
+    private void OnTerminated(Terminated terminated)
+    {
+        var identity = _tailers.FirstOrDefault(kv => kv.Value.Equals(terminated.ActorRef)).Key;
+        if (identity is null)
+        {
+            return;
+        }
+
+        _tailers.Remove(identity);
+        _leaving.Remove(identity);
+        _finished.Remove(identity);
+        // Finished while a matching name led to it again (renamed back): it is a file to tail like any other.
+        if (_identityAt.FirstOrDefault(kv => kv.Value == identity).Key is { } path)
+        {
+            Follow(identity, path);
+        }
+    }
+
+    /// <summary>Applied at once; persisted without holding up discovery (a crash loses at most a rename seen again at the next scan).</summary>
+    private void Save(object e) => PersistAsync(e, _ =>
+    {
+        if (LastSequenceNr % SnapshotEvery == 0)
+        {
+            SaveSnapshot(new KnownFiles(_known.Select(kv => new FileFound(kv.Key, kv.Value)).ToList()));
+        }
+    });
 
     /// <summary>Watches a literal directory; directories with wildcards are covered by the periodic rescan.</summary>
     private void Watch(string directory)
@@ -107,7 +221,8 @@ public sealed class SourceDiscovery : ReceiveActor, IWithTimers
             };
             watcher.Changed += (_, e) => self.Tell(new PathChanged(e.FullPath, false));
             watcher.Created += (_, e) => self.Tell(new PathChanged(e.FullPath, true));
-            watcher.Renamed += (_, e) => self.Tell(new PathChanged(e.FullPath, true));
+            watcher.Deleted += (_, e) => self.Tell(new PathChanged(e.FullPath, true));
+            watcher.Renamed += (_, e) => self.Tell(new PathChanged(e.FullPath, true, e.OldFullPath));
             watcher.EnableRaisingEvents = true;
             _watchers[directory] = watcher;
         }
@@ -120,18 +235,36 @@ public sealed class SourceDiscovery : ReceiveActor, IWithTimers
 
     private void OnPathChanged(PathChanged changed)
     {
-        if (_tailers.TryGetValue(changed.Path, out var tailer))
+        if (!changed.Created)
         {
-            tailer.Tell(FileTailerProtocol.FileChanged.Instance);
+            if (_identityAt.TryGetValue(changed.Path, out var identity) && _tailers.TryGetValue(identity, out var tailer))
+            {
+                tailer.Tell(FileTailerProtocol.FileChanged.Instance);
+            }
+
+            return;
         }
-        else if (changed.Created && _settings.LogSources.Any(p => Matches(p, changed.Path)))
+
+        if (changed.OldPath is { } oldPath && Matched(oldPath) && !Matched(changed.Path)
+            && FileIdentity.OfPath(changed.Path) is { IsRegular: true } status && !_tailers.ContainsKey(status.Identity))
         {
-            StartTailer(changed.Path);
+            // Rotated out of the globs before any scan saw it under its old name: read it all the same, then let go.
+            _log.Info("{Path} was rotated to {NewPath} before it was tailed; reading it", oldPath, changed.Path);
+            _known[status.Identity] = changed.Path;
+            Save(new FileFound(status.Identity, changed.Path));
+            StartTailer(status.Identity, changed.Path);
         }
+
+        Scan();
     }
 
-    private bool Matches(string pattern, string path) =>
-        Globs.Expand(pattern, _workingDirectory).Contains(path, StringComparer.Ordinal);
+    private bool Matched(string path) => _settings.LogSources.Any(pattern =>
+    {
+        var full = Path.GetFullPath(pattern, _workingDirectory);
+        return Path.GetDirectoryName(full) is { } directory && Path.GetDirectoryName(path) is { } pathDirectory
+            && (directory == pathDirectory || FileSystemName.MatchesSimpleExpression(directory, pathDirectory, ignoreCase: false))
+            && FileSystemName.MatchesSimpleExpression(Path.GetFileName(full), Path.GetFileName(path), ignoreCase: false);
+    });
 
     protected override void PostStop()
     {
@@ -139,6 +272,8 @@ public sealed class SourceDiscovery : ReceiveActor, IWithTimers
         {
             watcher.Dispose();
         }
+
+        base.PostStop();
     }
 }
 
@@ -156,7 +291,7 @@ public static class SourceDiscoveryHosting
             var store = resolver.GetService<ILogStore>();
             var agentStores = registry.Get<AgentStore>();
             var discovery = system.ActorOf(
-                Props.Create(() => new SourceDiscovery(settings, store, agentStores)), SourceDiscovery.ActorName);
+                Props.Create(() => new SourceDiscovery(settings, store, agentStores, TimeProvider.System)), SourceDiscovery.ActorName);
             registry.Register<SourceDiscovery>(discovery);
         });
 }

@@ -11,7 +11,7 @@ using LogAggregator.Storage;
 namespace LogAggregator.Serialization;
 
 /// <summary>
-/// Serializes everything this project persists (tailer checkpoints) or sends between nodes (agent store
+/// Serializes everything this project persists (tailer checkpoints, the tailed files) or sends between nodes (agent store
 /// commands and answers, live-tail events) as JSON under a stable manifest, so stored state never depends on CLR type names
 /// or on Akka's default serializer.
 /// </summary>
@@ -24,8 +24,13 @@ public sealed class LogAggregatorSerializer(ExtendedActorSystem system) : Serial
     /// <summary>Manifest ↔ type. Manifests are part of the stored data: never rename one.</summary>
     private static readonly (string Manifest, Type Type)[] Types =
     [
-        ("checkpoint-advanced", typeof(FileTailerProtocol.CheckpointAdvanced)),
-        ("tailer-checkpoint", typeof(FileTailerProtocol.TailerCheckpoint)),
+        // "checkpoint-advanced" and "tailer-checkpoint" were the per-path checkpoints before issue 7; never reuse them.
+        ("tailed-file-started", typeof(FileTailerProtocol.TailedFileStarted)),
+        ("tailed-file-advanced", typeof(FileTailerProtocol.TailedFileAdvanced)),
+        ("tailed-file-checkpoint", typeof(FileTailerProtocol.TailedFileCheckpoint)),
+        ("file-found", typeof(SourceDiscoveryProtocol.FileFound)),
+        ("file-forgotten", typeof(SourceDiscoveryProtocol.FileForgotten)),
+        ("known-files", typeof(SourceDiscoveryProtocol.KnownFiles)),
         ("store-entries", typeof(AgentStoreProtocol.StoreEntries)),
         ("store-entries-result", typeof(AgentStoreProtocol.StoreEntriesResult)),
         ("entries-stored", typeof(LiveTailProtocol.EntriesStored)),

@@ -11,8 +11,12 @@ public sealed class LogAggregatorSerializerSpecs : ActorSpec
 {
     public static TheoryData<object> Messages() => new()
     {
-        new FileTailerProtocol.CheckpointAdvanced("803:1a2b", 2, 123_456),
-        new FileTailerProtocol.TailerCheckpoint("803:1a2b", 1, 42),
+        new FileTailerProtocol.TailedFileStarted("803:1a2b", 0x5eed, "/var/log/atlas.log", new Fingerprint(1024, "0123456789abcdef0123456789abcdef")),
+        new FileTailerProtocol.TailedFileAdvanced(123_456, new Fingerprint(17, "00ff")),
+        new FileTailerProtocol.TailedFileCheckpoint("803:1a2b", 7, "/var/log/atlas.log", Fingerprint.Empty, 42),
+        new FileTailerProtocol.TailedFileCheckpoint(null, 0, null, Fingerprint.Empty, 0),
+        new SourceDiscoveryProtocol.FileFound("803:1a2b", "/var/log/atlas.1.log"),
+        new SourceDiscoveryProtocol.FileForgotten("803:1a2b"),
         new AgentStoreProtocol.StoreEntriesResult("HERMES", 9, 2, null),
         new AgentStoreProtocol.StoreEntriesResult("HERMES", 9, 0, "disk full"),
     };
@@ -27,6 +31,19 @@ public sealed class LogAggregatorSerializerSpecs : ActorSpec
         var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, message);
         var copy = Sys.Serialization.Deserialize(serializer.ToBinary(message), serializer.Identifier, manifest);
         Assert.Equal(message, copy);
+    }
+
+    [Fact]
+    public void Known_files_round_trip_with_every_file()
+    {
+        var message = new SourceDiscoveryProtocol.KnownFiles(
+            [new SourceDiscoveryProtocol.FileFound("803:1", "/var/log/a.log"), new SourceDiscoveryProtocol.FileFound("803:2", "/var/log/b.log")]);
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(message);
+
+        var copy = (SourceDiscoveryProtocol.KnownFiles)serializer.FromBinary(serializer.ToBinary(message), serializer.Manifest(message));
+
+        Assert.Equal("known-files", serializer.Manifest(message));
+        Assert.Equal(message.Files, copy.Files);
     }
 
     [Fact]

@@ -5,8 +5,7 @@ namespace LogAggregator.Tests.Configuration;
 
 public sealed class LogAggregatorConfigTests
 {
-    private static readonly string ShippedFile =
-        Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "hocon", "logaggregator.conf"));
+    private static readonly string ShippedFile = ShippedSettings.File;
 
     private static LogAggregatorSettings Load(Dictionary<string, string?> environment, string? operatorFile = null) =>
         LogAggregatorConfig.Load(environment, operatorFile, ShippedFile, "/work-dir").Settings;

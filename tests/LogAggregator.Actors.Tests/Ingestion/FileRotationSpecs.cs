@@ -42,6 +42,7 @@ public sealed class FileRotationSpecs : ActorSpec
         Http = new HttpSettings(1 << 20, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15)),
         Ingestion = Ingestion,
         DuckDb = new DuckDbSettings("256MB", 1),
+        Alerting = ShippedSettings.Value.Alerting,
     };
 
     private int _discoveries;

@@ -3,6 +3,7 @@ using Akka.Cluster.Hosting;
 using Akka.Configuration;
 using Akka.Hosting;
 using Akka.Persistence.Sql;
+using LogAggregator.Alerting;
 using LogAggregator.Configuration;
 using LogAggregator.Ingestion;
 using LogAggregator.Querying;
@@ -16,6 +17,7 @@ public static class AkkaConfiguration
 {
     public static IServiceCollection AddLogAggregatorActors(this IServiceCollection services, Config hocon, LogAggregatorSettings settings)
     {
+        services.AddSingleton(new AlertRules(settings.Alerting));
         services.AddAkka(SeedNodes.SystemName, (builder, _) =>
         {
             builder
@@ -30,6 +32,7 @@ public static class AkkaConfiguration
                     loggers.AddLoggerFactory();
                 })
                 .WithClustering(new ClusterOptions())
+                .AddAlerting(settings.Alerting)
                 .AddAgentStores()
                 .AddLogQuery()
                 .AddLiveTail()
@@ -46,6 +49,33 @@ public static class AkkaConfiguration
                 });
         });
         return services;
+    }
+
+    /// <summary>
+    /// The deciders of alerting, before the agent stores (which hand their commits to the threshold region when it is
+    /// registered). The notifier must be added before this and registered as <see cref="AlertNotifierRef"/>
+    /// (<c>registry.Register&lt;AlertNotifierRef&gt;(singletonProxy)</c>); without it alerts are decided and journaled
+    /// and wait for one.
+    /// </summary>
+    private static AkkaConfigurationBuilder AddAlerting(this AkkaConfigurationBuilder builder, AlertingSettings alerting)
+    {
+        if (!alerting.Enabled)
+        {
+            return builder;
+        }
+
+        builder.AddAlertThresholds().AddAlertCatchUp();
+        if (alerting.DailySummary.Enabled)
+        {
+            builder.AddDailySummary();
+        }
+
+        if (alerting.SilentAgents.Enabled)
+        {
+            builder.AddSilentAgentCheck();
+        }
+
+        return builder;
     }
 
     /// <summary>

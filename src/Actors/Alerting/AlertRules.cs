@@ -93,7 +93,7 @@ public sealed class AlertRules(AlertingSettings settings)
             ? Patterns.ExpressionFor(name)
             : KnownPatterns.EscapeLiteral(LongestLiteral(subject.Pattern ?? ""));
         return $"{Settings.PublicUrl.TrimEnd('/')}/?agent={Uri.EscapeDataString(subject.Agent)}&q={Uri.EscapeDataString(q)}"
-            + $"&from={Uri.EscapeDataString(Iso(from))}&to={Uri.EscapeDataString(Iso(to.AddSeconds(1)))}";
+            + $"&from={Uri.EscapeDataString(Iso(from))}&to={Uri.EscapeDataString(Iso(AlertWindow.Plus(to, TimeSpan.FromSeconds(1))))}";
     }
 
     public static string Iso(DateTime time) => time.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);

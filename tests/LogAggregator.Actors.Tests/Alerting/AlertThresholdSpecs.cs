@@ -210,3 +210,19 @@ public sealed class AlertThresholdSpecs : AlertSpec
         ExpectNoAlert();
     }
 }
+
+public sealed class AlertThresholdEdgeSpecs : AlertSpec
+{
+    [Fact]
+    public void A_critical_dated_9999_12_31_pages_once_instead_of_breaking_its_entity()
+    {
+        var end = new DateTime(9999, 12, 31, 23, 59, 59, DateTimeKind.Utc).AddTicks(9_999_990);
+        Ingest(Entry(end, Level.Critical, "clock says the end of time"));
+
+        var alert = ExpectAlert();
+        Assert.Equal(end, alert.LastSeen);
+
+        Ingest(Entry(end, Level.Critical, "clock says the end of time"));
+        ExpectNoAlert();
+    }
+}

@@ -17,6 +17,7 @@ public static class AkkaConfiguration
 {
     public static IServiceCollection AddLogAggregatorActors(this IServiceCollection services, Config hocon, LogAggregatorSettings settings)
     {
+        services.AddSingleton(new AlertRules(settings.Alerting));
         services.AddAkka(SeedNodes.SystemName, (builder, _) =>
         {
             builder
@@ -31,12 +32,13 @@ public static class AkkaConfiguration
                     loggers.AddLoggerFactory();
                 })
                 .WithClustering(new ClusterOptions())
+                .AddAlertNotifier(settings)
+                .AddAlerting(settings.Alerting)
                 .AddAgentStores()
                 .AddLogQuery()
                 .AddLiveTail()
                 .AddRetention(settings.RetentionDays, settings.RetentionInterval)
                 .AddSourceDiscovery(settings)
-                .AddAlertNotifier(settings)
                 .AddStartup((system, _) =>
                 {
                     // With no seed nodes a node forms a cluster of one by joining itself.
@@ -48,6 +50,32 @@ public static class AkkaConfiguration
                 });
         });
         return services;
+    }
+
+    /// <summary>
+    /// The deciders of alerting, before the agent stores (which hand their commits to the threshold region when it is
+    /// registered). The notifier (its singleton proxy, registered as <see cref="AlertNotifier"/>) must be added before
+    /// this; without it alerts are decided and journaled and wait for one.
+    /// </summary>
+    private static AkkaConfigurationBuilder AddAlerting(this AkkaConfigurationBuilder builder, AlertingSettings alerting)
+    {
+        if (!alerting.Enabled)
+        {
+            return builder;
+        }
+
+        builder.AddAlertThresholds().AddAlertCatchUp();
+        if (alerting.DailySummary.Enabled)
+        {
+            builder.AddDailySummary();
+        }
+
+        if (alerting.SilentAgents.Enabled)
+        {
+            builder.AddSilentAgentCheck();
+        }
+
+        return builder;
     }
 
     /// <summary>

@@ -29,10 +29,18 @@ public sealed class BenchServer : IAsyncDisposable
 
     public HttpClient Client { get; private set; } = new();
 
+    /// <summary>Variables set over ServerLaunch's (e.g. HERMES_URL pointing at a stand-in).</summary>
+    public Dictionary<string, string> Environment { get; } = new();
+
     public async Task StartAsync()
     {
         var port = ServerLaunch.FreePort();
         var info = ServerLaunch.StartInfo(port, Root, _dataDirectory, LogDir);
+        foreach (var (name, value) in Environment)
+        {
+            info.Environment[name] = value;
+        }
+
         // GC knobs and the like reach the server from the benchmark's own environment (DOTNET_gcServer=1 ...).
 
         _server?.Dispose();

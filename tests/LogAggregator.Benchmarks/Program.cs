@@ -12,11 +12,17 @@ if (args.Length > 0 && args[0] == "latency")
     return await LatencyCommand.RunAsync(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "alerts")
+{
+    return await AlertBenchmark.RunAsync(args[1..]);
+}
+
 if (args.Length == 0 || args[0] != "ingest")
 {
     Console.Error.WriteLine("usage: ingest [--lines N] [--files N] [--body-lines N] [--only bare,tail,http] [--no-doc]");
     Console.Error.WriteLine("       query [--entries N] [--reuse DIR] [--repeats N] [--no-doc]");
     Console.Error.WriteLine("       latency [--tries N] [--no-doc]");
+    Console.Error.WriteLine("       alerts [--entries N] [--keys N] [--rounds N] [--no-doc]");
     return 2;
 }
 

@@ -11,7 +11,7 @@ using LogAggregator.Storage;
 namespace LogAggregator.Serialization;
 
 /// <summary>
-/// Serializes everything this project persists (tailer checkpoints, the tailed files) or sends between nodes (agent store
+/// Serializes everything this project persists (tailer checkpoints, the tailed files, alert decisions and the outbox) or sends between nodes (agent store
 /// commands and answers, live-tail events) as JSON under a stable manifest, so stored state never depends on CLR type names
 /// or on Akka's default serializer.
 /// </summary>
@@ -53,6 +53,16 @@ public sealed class LogAggregatorSerializer(ExtendedActorSystem system) : Serial
         ("silences-list-response", typeof(AlertNotifierProtocol.ListSilencesResponse)),
         ("silence-delete", typeof(AlertNotifierProtocol.DeleteSilence)),
         ("silence-delete-response", typeof(AlertNotifierProtocol.DeleteSilenceResponse)),
+        ("record-occurrences", typeof(AlertThresholdProtocol.RecordOccurrences)),
+        ("alert-raised", typeof(AlertThresholdProtocol.AlertRaised)),
+        ("alert-threshold-state", typeof(AlertThresholdProtocol.AlertThresholdState)),
+        ("alert-handed-over", typeof(AlertHandedOver)),
+        ("summary-scheduled", typeof(DailySummaryProtocol.SummaryScheduled)),
+        ("summary-raised", typeof(DailySummaryProtocol.SummaryRaised)),
+        ("daily-summary-state", typeof(DailySummaryProtocol.DailySummaryState)),
+        ("agent-went-silent", typeof(SilentAgentCheckProtocol.AgentWentSilent)),
+        ("silence-ended", typeof(SilentAgentCheckProtocol.SilenceEnded)),
+        ("silent-agent-state", typeof(SilentAgentCheckProtocol.SilentAgentState)),
     ];
 
     private static readonly Dictionary<Type, string> ManifestOf = Types.ToDictionary(t => t.Type, t => t.Manifest);

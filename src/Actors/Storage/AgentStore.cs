@@ -5,6 +5,7 @@ using Akka.Cluster.Hosting;
 using Akka.DependencyInjection;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Hosting;
+using LogAggregator.Alerting;
 using LogAggregator.Model;
 using LogAggregator.Querying;
 using LogAggregator.Telemetry;
@@ -35,22 +36,29 @@ public sealed class AgentStore : ReceiveActor
     private readonly string _agentKey;
     private readonly ILogStore _store;
     private readonly LiveTailTopic _liveTail;
+    private readonly AlertHandOff _alerts;
     private readonly long[] _committedByLevel = new long[Levels.All.Count];
     private readonly List<Waiting> _queued = [];
     private readonly FailedTailers _failedTailers = new();
     private bool _stopping;
 
     public AgentStore(string agentKey, ILogStore store)
-        : this(agentKey, store, LiveTailTopic.None)
+        : this(agentKey, store, LiveTailTopic.None, AlertHandOff.None)
+    {
+    }
+
+    public AgentStore(string agentKey, ILogStore store, LiveTailTopic liveTail)
+        : this(agentKey, store, liveTail, AlertHandOff.None)
     {
     }
 
     [ActivatorUtilitiesConstructor]
-    public AgentStore(string agentKey, ILogStore store, LiveTailTopic liveTail)
+    public AgentStore(string agentKey, ILogStore store, LiveTailTopic liveTail, AlertHandOff alerts)
     {
         _agentKey = agentKey;
         _store = store;
         _liveTail = liveTail;
+        _alerts = alerts;
         Idle();
     }
 
@@ -167,6 +175,12 @@ public sealed class AgentStore : ReceiveActor
             offset += count;
             sender.Tell(new StoreEntriesResult(_agentKey, command.BatchId, count, null));
         }
+
+        // Only committed entries count toward alerts: the store is the record of occurrences (see AlertThreshold).
+        if (ids.Count == total && total > 0)
+        {
+            _alerts.Hand(group.SelectMany(w => w.Command.Entries), ids);
+        }
     }
 
     /// <summary>The failed append and everything queued behind it are answered with the error; none of it was sent.</summary>
@@ -223,14 +237,21 @@ public sealed class AgentStore : ReceiveActor
 
 public static class AgentStoreHosting
 {
-    /// <summary>The region of agent stores; each entity gets its <see cref="ILogStore"/> from DI.</summary>
+    /// <summary>
+    /// The region of agent stores; each entity gets its <see cref="ILogStore"/> from DI. When the region of
+    /// <see cref="AlertThreshold"/> is added before it (and <see cref="AlertRules"/> is in DI), committed entries are
+    /// handed to alerting.
+    /// </summary>
     public static AkkaConfigurationBuilder AddAgentStores(this AkkaConfigurationBuilder builder) =>
         builder.WithShardRegion<AgentStore>(
             AgentStore.RegionName,
-            (system, _, resolver) =>
+            (system, registry, resolver) =>
             {
                 var liveTail = new LiveTailTopic(DistributedPubSub.Get(system).Mediator);
-                return agentKey => resolver.Props<AgentStore>(agentKey, liveTail);
+                var alerts = registry.TryGet<AlertThreshold>(out var thresholds)
+                    ? new AlertHandOff(thresholds, resolver.GetService<AlertRules>(), TimeProvider.System)
+                    : AlertHandOff.None;
+                return agentKey => resolver.Props<AgentStore>(agentKey, liveTail, alerts);
             },
             new AgentStoreMessageExtractor(),
             new ShardOptions

@@ -125,3 +125,59 @@ public sealed class AlertSerializationSpecs : ActorSpec
         Assert.Equal(System.Text.Json.JsonSerializer.Serialize(message, message.GetType()), System.Text.Json.JsonSerializer.Serialize(copy, copy.GetType()));
     }
 }
+
+public sealed class AlertingSerializationSpecs : ActorSpec
+{
+    private static readonly DateTime At = new(2024, 1, 15, 10, 30, 0, DateTimeKind.Utc);
+
+    private static readonly LogAggregator.Alerting.Alert Alert = new("5f0c", "CERBERUS:slow reply after <num> ms", "[ERROR] CERBERUS: Error Alert",
+        Level.Error, "5 errors within 300 s", "Cerberus", "slow reply after <num> ms", 5, At, At.AddSeconds(4), At.AddSeconds(5),
+        [new LogAggregator.Alerting.AlertSample("20240115-7", At, "slow reply after 5012 ms")], "http://localhost:8062/?agent=Cerberus");
+
+    public static TheoryData<object> Messages() => new()
+    {
+        new LogAggregator.Alerting.AlertThresholdProtocol.RecordOccurrences(
+            new LogAggregator.Alerting.AlertSubject("CERBERUS:x <num>", "CERBERUS", "Cerberus", null, "x <num>"),
+            [new LogAggregator.Alerting.AlertThresholdProtocol.Occurrence("20240115-7", At, Level.Fatal)],
+            [new LogAggregator.Alerting.AlertSample("20240115-7", At, "x 1")]),
+        new LogAggregator.Alerting.AlertThresholdProtocol.AlertRaised(Alert, At.AddMinutes(10)),
+        new LogAggregator.Alerting.AlertThresholdProtocol.AlertThresholdState(Alert.Key, At.AddMinutes(10), [Alert]),
+        new LogAggregator.Alerting.AlertHandedOver("5f0c"),
+        new LogAggregator.Alerting.DailySummaryProtocol.SummaryScheduled(At),
+        new LogAggregator.Alerting.DailySummaryProtocol.SummaryRaised(Alert, At),
+        new LogAggregator.Alerting.DailySummaryProtocol.DailySummaryState(At, [Alert]),
+        new LogAggregator.Alerting.SilentAgentCheckProtocol.AgentWentSilent("CERBERUS", Alert),
+        new LogAggregator.Alerting.SilentAgentCheckProtocol.SilenceEnded("CERBERUS"),
+        new LogAggregator.Alerting.SilentAgentCheckProtocol.SilentAgentState(
+            System.Collections.Immutable.ImmutableSortedSet.Create(StringComparer.Ordinal, "ATLAS", "CERBERUS"), [Alert]),
+    };
+
+    /// <summary>Compared as JSON: records holding lists compare those by reference.</summary>
+    [Theory]
+    [MemberData(nameof(Messages))]
+    public void Alert_decisions_and_occurrences_round_trip_through_the_bound_serializer(object message)
+    {
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(message);
+
+        Assert.IsType<LogAggregatorSerializer>(serializer);
+        var copy = serializer.FromBinary(serializer.ToBinary(message), serializer.Manifest(message));
+
+        Assert.IsType(message.GetType(), copy);
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(message), System.Text.Json.JsonSerializer.Serialize(copy));
+        Assert.Equal(serializer.ToBinary(message), serializer.ToBinary(copy));
+    }
+
+    [Fact]
+    public void A_recovered_alert_keeps_utc_times_and_its_samples()
+    {
+        var message = new LogAggregator.Alerting.AlertThresholdProtocol.AlertRaised(Alert, At.AddMinutes(10));
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(message);
+
+        var copy = (LogAggregator.Alerting.AlertThresholdProtocol.AlertRaised)serializer.FromBinary(serializer.ToBinary(message), serializer.Manifest(message));
+
+        Assert.Equal(DateTimeKind.Utc, copy.Alert.FirstSeen.Kind);
+        Assert.Equal(DateTimeKind.Utc, copy.CooldownUntil.Kind);
+        Assert.Equal(Alert.Samples, copy.Alert.Samples);
+        Assert.Equal(Alert with { Samples = copy.Alert.Samples }, copy.Alert);
+    }
+}

@@ -1,0 +1,80 @@
+using Akka.Actor;
+using LogAggregator.Model;
+using static LogAggregator.Alerting.AlertThresholdProtocol;
+
+namespace LogAggregator.Alerting;
+
+/// <summary>
+/// How committed entries reach alerting: grouped per alert key, one <see cref="RecordOccurrences"/> per key per
+/// batch. Used by every agent store after a commit and by the catch-up at start, so both classify alike.
+/// </summary>
+public sealed class AlertHandOff(IActorRef thresholds, AlertRules rules, TimeProvider clock)
+{
+    /// <summary>Alerting off: committed entries go nowhere.</summary>
+    public static readonly AlertHandOff None = new(ActorRefs.Nobody, new AlertRules(DisabledSettings()), TimeProvider.System);
+
+    public bool Enabled => !thresholds.IsNobody();
+
+    /// <summary>Hands the alert-worthy entries of a committed append (ids in the same order) to their keys.</summary>
+    public void Hand(IEnumerable<LogEntry> entries, IReadOnlyList<string> ids)
+    {
+        if (!Enabled)
+        {
+            return;
+        }
+
+        foreach (var message in Group(entries, ids, rules, clock.GetUtcNow().UtcDateTime))
+        {
+            thresholds.Tell(message, ActorRefs.NoSender);
+        }
+    }
+
+    /// <summary>
+    /// The alert-worthy entries grouped per key, in order of first appearance. <paramref name="arrival"/> is when the
+    /// batch committed: entries older than it by more than max-entry-age are left out.
+    /// </summary>
+    public static IReadOnlyList<RecordOccurrences> Group(IEnumerable<LogEntry> entries, IReadOnlyList<string> ids, AlertRules rules, DateTime arrival)
+    {
+        Dictionary<string, Builder>? byKey = null;
+        var index = -1;
+        foreach (var entry in entries)
+        {
+            index++;
+            if (entry.Level < Level.Warning || rules.TooOld(entry, arrival) || rules.Classify(entry) is not { } subject)
+            {
+                continue;
+            }
+
+            byKey ??= new Dictionary<string, Builder>(StringComparer.Ordinal);
+            if (!byKey.TryGetValue(subject.Key, out var builder))
+            {
+                builder = new Builder(subject);
+                byKey.Add(subject.Key, builder);
+            }
+
+            var id = ids[index];
+            builder.Occurrences.Add(new Occurrence(id, entry.Timestamp, entry.Level));
+            if (builder.Samples.Count < rules.Settings.Samples)
+            {
+                builder.Samples.Add(new AlertSample(id, entry.Timestamp, entry.Message));
+            }
+        }
+
+        return byKey is null ? [] : byKey.Values.Select(b => new RecordOccurrences(b.Subject, b.Occurrences, b.Samples)).ToList();
+    }
+
+    private static Configuration.AlertingSettings DisabledSettings() => new(
+        false, "http://localhost:8062", TimeSpan.FromMinutes(5), 5, TimeSpan.FromMinutes(10), TimeSpan.FromHours(1),
+        TimeSpan.FromMinutes(10), 5, [], new Configuration.AlertDeliverySettings(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5)),
+        new Configuration.DailySummarySettings(false, new TimeOnly(8, 0)),
+        new Configuration.SilentAgentSettings(false, TimeSpan.FromMinutes(30), TimeSpan.FromHours(24), TimeSpan.FromMinutes(1)));
+
+    private sealed class Builder(AlertSubject subject)
+    {
+        public AlertSubject Subject { get; } = subject;
+
+        public List<Occurrence> Occurrences { get; } = [];
+
+        public List<AlertSample> Samples { get; } = [];
+    }
+}

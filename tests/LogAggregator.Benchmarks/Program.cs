@@ -9,7 +9,7 @@ if (args.Length > 0 && args[0] == "query")
 
 if (args.Length == 0 || args[0] != "ingest")
 {
-    Console.Error.WriteLine("usage: ingest [--lines N] [--files N] [--body-lines N] [--only bare,tail,http] [--no-doc]");
+    Console.Error.WriteLine("usage: ingest [--lines N] [--files N] [--body-lines N] [--only bare,tail,http,otlp,loki] [--no-doc]");
     Console.Error.WriteLine("       query [--entries N] [--reuse DIR] [--repeats N] [--no-doc]");
     return 2;
 }
@@ -50,6 +50,16 @@ try
         await using var server = new BenchServer(Path.Combine(root, "http"));
         results.Add(await HttpIngestBenchmark.RunAsync(workload, server, options.BodyLines));
         Console.WriteLine(Report.Line(results[^1]));
+    }
+
+    foreach (var (name, wire) in new[] { ("otlp", HttpIngestBenchmark.Wire.Otlp), ("loki", HttpIngestBenchmark.Wire.Loki) })
+    {
+        if (options.Runs(name))
+        {
+            await using var server = new BenchServer(Path.Combine(root, name));
+            results.Add(await HttpIngestBenchmark.RunAsync(workload, server, options.BodyLines, wire));
+            Console.WriteLine(Report.Line(results[^1]));
+        }
     }
 }
 finally

@@ -4,6 +4,7 @@ using LogAggregator.Storage.DuckDb;
 using LogAggregator.Telemetry;
 using LogAggregator.Web.Controllers;
 using LogAggregator.Web.Json;
+using LogAggregator.Web.Protocols;
 using LogAggregator.Web.Services;
 using OpenTelemetry.Metrics;
 
@@ -80,7 +81,10 @@ public static class LogAggregatorApp
             .AddMeter(LogAggregatorMetrics.MeterName)
             .AddPrometheusExporter());
         builder.Services.AddSingleton<EntryBodyReader>();
+        builder.Services.AddSingleton<ProtocolBodyReader>();
         builder.Services.AddLogAggregatorActors(hocon, settings);
+        // After the actors: hosted services stop in reverse, so the listeners stop before the agent stores.
+        builder.Services.AddSyslogListeners(settings);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ProblemHandling>();
         builder.Services.AddControllers()

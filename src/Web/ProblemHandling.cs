@@ -1,4 +1,5 @@
 using Akka.Actor;
+using LogAggregator.Ingestion.Protocols;
 using LogAggregator.Web.Controllers;
 using LogAggregator.Web.Services;
 using Microsoft.AspNetCore.Diagnostics;
@@ -14,6 +15,7 @@ public sealed class ProblemHandling(IProblemDetailsService problems, ILogger<Pro
         var (status, title, detail, field) = exception switch
         {
             BadRequestException bad => (StatusCodes.Status400BadRequest, "Bad request", bad.Message, bad.Field),
+            ProtocolException bad => (StatusCodes.Status400BadRequest, "Bad request", bad.Message, bad.Field),
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } big =>
                 (StatusCodes.Status413PayloadTooLarge, "Body too large", big.Message, null),
             BadHttpRequestException bad => (bad.StatusCode, "Bad request", bad.Message, null),

@@ -5,16 +5,28 @@ using System.Net.Http.Headers;
 namespace LogAggregator.Benchmarks;
 
 /// <summary>
-/// Four shippers POST their share of the rows as NDJSON bodies, back to back; a 2xx means the entries are
+/// Four shippers POST their share of the rows, back to back, as NDJSON to /api/logs, or in one of the ecosystem's
+/// wire formats (OTLP protobuf to /v1/logs, snappy protobuf to /loki/api/v1/push); a 2xx means the entries are
 /// committed, so the clock stops when the last request is answered. A 503 (stores busy) is retried and counted.
 /// </summary>
 public static class HttpIngestBenchmark
 {
     public const int Streams = 4;
 
-    public static async Task<Measurement> RunAsync(Workload workload, BenchServer server, int linesPerBody)
+    /// <summary>What one run posts: its bodies, where, and as what.</summary>
+    public sealed record Wire(string Name, string Path, string ContentType, Func<Workload, int, List<byte[]>> Bodies)
     {
-        var bodies = workload.NdjsonBodies(linesPerBody);
+        public static readonly Wire Ndjson = new("HTTP NDJSON", "/api/logs", "application/x-ndjson", (w, n) => w.NdjsonBodies(n));
+        public static readonly Wire Otlp = new("OTLP protobuf", "/v1/logs", "application/x-protobuf", ProtocolBodies.Otlp);
+        public static readonly Wire Loki = new("Loki protobuf (snappy)", "/loki/api/v1/push", "application/x-protobuf", ProtocolBodies.Loki);
+    }
+
+    public static Task<Measurement> RunAsync(Workload workload, BenchServer server, int linesPerBody) =>
+        RunAsync(workload, server, linesPerBody, Wire.Ndjson);
+
+    public static async Task<Measurement> RunAsync(Workload workload, BenchServer server, int linesPerBody, Wire wire)
+    {
+        var bodies = wire.Bodies(workload, linesPerBody);
         await server.StartAsync();
         await Warmup.PostAsync(server, Streams, linesPerBody);
         var cpuBefore = server.CpuSeconds();
@@ -28,8 +40,8 @@ public static class HttpIngestBenchmark
                 while (true)
                 {
                     using var content = new ByteArrayContent(bodies[i]);
-                    content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
-                    using var response = await server.Client.PostAsync("/api/logs", content);
+                    content.Headers.ContentType = new MediaTypeHeaderValue(wire.ContentType);
+                    using var response = await server.Client.PostAsync(wire.Path, content);
                     if (response.IsSuccessStatusCode)
                     {
                         break;
@@ -61,7 +73,7 @@ public static class HttpIngestBenchmark
             note += $"; total_logs {stored} != {workload.Entries}";
         }
 
-        // Lines here are entries: each NDJSON line is one (already assembled) entry.
-        return new Measurement("HTTP NDJSON", workload.Entries, workload.Entries, elapsed, server.PeakRssMiB(), server.CpuSeconds() - cpuBefore, note);
+        // Lines here are entries: each NDJSON line (or record) is one (already assembled) entry.
+        return new Measurement(wire.Name, workload.Entries, workload.Entries, elapsed, server.PeakRssMiB(), server.CpuSeconds() - cpuBefore, note);
     }
 }

@@ -19,7 +19,7 @@ if (args.Length > 0 && args[0] == "alerts")
 
 if (args.Length == 0 || args[0] != "ingest")
 {
-    Console.Error.WriteLine("usage: ingest [--lines N] [--files N] [--body-lines N] [--only bare,tail,http] [--no-doc]");
+    Console.Error.WriteLine("usage: ingest [--lines N] [--files N] [--body-lines N] [--only bare,tail,http,otlp,loki] [--no-doc]");
     Console.Error.WriteLine("       query [--entries N] [--reuse DIR] [--repeats N] [--no-doc]");
     Console.Error.WriteLine("       latency [--tries N] [--no-doc]");
     Console.Error.WriteLine("       alerts [--entries N] [--keys N] [--rounds N] [--no-doc]");
@@ -62,6 +62,16 @@ try
         await using var server = new BenchServer(Path.Combine(root, "http"));
         results.Add(await HttpIngestBenchmark.RunAsync(workload, server, options.BodyLines));
         Console.WriteLine(Report.Line(results[^1]));
+    }
+
+    foreach (var (name, wire) in new[] { ("otlp", HttpIngestBenchmark.Wire.Otlp), ("loki", HttpIngestBenchmark.Wire.Loki) })
+    {
+        if (options.Runs(name))
+        {
+            await using var server = new BenchServer(Path.Combine(root, name));
+            results.Add(await HttpIngestBenchmark.RunAsync(workload, server, options.BodyLines, wire));
+            Console.WriteLine(Report.Line(results[^1]));
+        }
     }
 }
 finally

@@ -27,6 +27,8 @@ public static class LogAggregatorConfig
         ("AKKA_SEEDS", "akka.cluster.seed-nodes"),
         ("DATABASE_PROVIDER", "log-aggregator.storage.provider"),
         ("DATABASE_CONNECTION", "log-aggregator.storage.connection"),
+        ("SYSLOG_TCP_PORT", "log-aggregator.protocols.syslog.tcp-port"),
+        ("SYSLOG_UDP_PORT", "log-aggregator.protocols.syslog.udp-port"),
     ];
 
     public static string DefaultFilePath => Path.Combine(AppContext.BaseDirectory, "hocon", DefaultFileName);
@@ -100,7 +102,8 @@ public static class LogAggregatorConfig
                 "LOG_SOURCES" => List(Globs.ParseList(value, variable)),
                 "AKKA_SEEDS" => List(SeedNodes.ParseList(value, variable)),
                 "RETENTION_DAYS" => WholeNumber(variable, value, 1, 36_500).ToString(CultureInfo.InvariantCulture),
-                "AKKA_PORT" => WholeNumber(variable, value, 0, 65_535).ToString(CultureInfo.InvariantCulture),
+                "AKKA_PORT" or "SYSLOG_TCP_PORT" or "SYSLOG_UDP_PORT" =>
+                    WholeNumber(variable, value, 0, 65_535).ToString(CultureInfo.InvariantCulture),
                 "COLLECT_INTERVAL" => Seconds(variable, value),
                 "DATABASE_PROVIDER" => Quote(Provider(variable, value).ToString().ToLowerInvariant()),
                 _ => Quote(value),
@@ -202,7 +205,37 @@ public static class LogAggregatorConfig
                     After: PositiveDuration(root, "alerting.silent-agents.after", "log-aggregator.alerting.silent-agents.after"),
                     Lookback: PositiveDuration(root, "alerting.silent-agents.lookback", "log-aggregator.alerting.silent-agents.lookback"),
                     CheckInterval: PositiveDuration(root, "alerting.silent-agents.check-interval", "log-aggregator.alerting.silent-agents.check-interval"))),
+            Protocols = new ProtocolSettings(
+                SeqAgentProperty: NonEmpty(root, "protocols.seq.agent-property", ProtocolSettings.Default.SeqAgentProperty),
+                SyslogTcpPort: Port(root, "protocols.syslog.tcp-port", "SYSLOG_TCP_PORT"),
+                SyslogUdpPort: Port(root, "protocols.syslog.udp-port", "SYSLOG_UDP_PORT"),
+                SyslogHost: NonEmpty(root, "protocols.syslog.host", ProtocolSettings.Default.SyslogHost),
+                SyslogBatchSize: root.HasPath("protocols.syslog.batch-size")
+                    ? Positive(root, "protocols.syslog.batch-size", "log-aggregator.protocols.syslog.batch-size")
+                    : ProtocolSettings.Default.SyslogBatchSize),
         };
+
+        string NonEmpty(Config section, string path, string fallback)
+        {
+            var value = section.GetString(path, fallback);
+            return string.IsNullOrWhiteSpace(value)
+                ? throw new ConfigurationException($"log-aggregator.{path} must not be empty")
+                : value;
+        }
+
+        int Port(Config section, string path, string variable)
+        {
+            var name = Get(environment, variable) is not null ? variable : "log-aggregator." + path;
+            try
+            {
+                var value = section.GetInt(path, 0);
+                return value is >= 0 and <= 65_535 ? value : throw new FormatException();
+            }
+            catch (Exception e) when (e is not ConfigurationException)
+            {
+                throw new ConfigurationException($"{name} must be a port number from 0 (off) to 65535, got '{Raw(section, path)}'");
+            }
+        }
 
         string Name(string path, string fallback) =>
             Variables.FirstOrDefault(v => v.Path == "log-aggregator." + path) is { Variable: not null } v

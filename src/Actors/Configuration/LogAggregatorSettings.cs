@@ -25,6 +25,7 @@ public sealed record LogAggregatorSettings
     public required IngestionSettings Ingestion { get; init; }
     public required DuckDbSettings DuckDb { get; init; }
     public required AlertingSettings Alerting { get; init; }
+    public ProtocolSettings Protocols { get; init; } = ProtocolSettings.Default;
 
     public string StateDatabasePath => Path.Combine(AggregatedDir, "state.db");
 }
@@ -53,3 +54,14 @@ public sealed record IngestionSettings(
 }
 
 public sealed record DuckDbSettings(string MemoryLimit, int Threads);
+
+/// <param name="SeqAgentProperty">The CLEF property naming an event's agent (then <c>SourceContext</c>, then <c>unknown</c>).</param>
+/// <param name="SyslogTcpPort">0 = no TCP syslog listener.</param>
+/// <param name="SyslogUdpPort">0 = no UDP syslog listener.</param>
+/// <param name="SyslogHost">The address the syslog listeners bind.</param>
+/// <param name="SyslogBatchSize">Messages of one connection committed together at most.</param>
+public sealed record ProtocolSettings(
+    string SeqAgentProperty, int SyslogTcpPort, int SyslogUdpPort, string SyslogHost, int SyslogBatchSize)
+{
+    public static readonly ProtocolSettings Default = new("Application", 0, 0, "0.0.0.0", 1000);
+}

@@ -219,7 +219,7 @@ public sealed class AgentStore : ReceiveActor
         }
 
         // Every batch of a tailer carries its source mark; an HTTP batch never has one.
-        var kind = command.Mark is null ? SourceKind.Http : SourceKind.File;
+        var kind = command.Kind ?? (command.Mark is null ? SourceKind.Http : SourceKind.File);
         for (var level = 0; level < _committedByLevel.Length; level++)
         {
             if (_committedByLevel[level] > 0)

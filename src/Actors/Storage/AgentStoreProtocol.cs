@@ -20,8 +20,10 @@ public static class AgentStoreProtocol
     /// <remarks>
     /// A tailer numbers its batches consecutively from a random start per incarnation; the store relies on it
     /// to refuse the rest of an incarnation's batches once one of them failed (see <see cref="AgentStore"/>).
+    /// <see cref="Kind"/> labels the ingest metrics; without it a batch with a mark counts as a file's, else as HTTP's.
     /// </remarks>
-    public sealed record StoreEntries(string AgentKey, IReadOnlyList<LogEntry> Entries, SourceMark? Mark, long BatchId)
+    public sealed record StoreEntries(
+        string AgentKey, IReadOnlyList<LogEntry> Entries, SourceMark? Mark, long BatchId, Telemetry.SourceKind? Kind = null)
         : IAgentStoreCommand;
 
     public sealed record StoreEntriesResult(string AgentKey, long BatchId, int Count, string? Error)

@@ -19,7 +19,7 @@ public static class LogAggregatorMetrics
     public static readonly Meter Meter = new(MeterName);
 
     public static readonly Counter<long> IngestedEntries = Meter.CreateCounter<long>(
-        "logaggregator_ingested_entries", unit: null, "Entries committed to the log store, by source kind (file|http) and level");
+        "logaggregator_ingested_entries", unit: null, "Entries committed to the log store, by source kind (file|http|otlp|seq|loki|syslog) and level");
 
     public static readonly Histogram<double> StoreBatchDuration = Meter.CreateHistogram(
         "logaggregator_store_batch_duration", "s", "Time from handing a batch to the log store to its commit",
@@ -93,14 +93,29 @@ public static class LogAggregatorMetrics
     }
 }
 
-/// <summary>Where a batch came from: a tailed file (it carries a source mark) or an HTTP POST.</summary>
+/// <summary>
+/// Where a batch came from: a tailed file (it carries a source mark), POST /api/logs, or one of the ecosystem's
+/// protocols (OTLP/HTTP, Seq's raw ingestion, Loki's push API, syslog).
+/// </summary>
 public enum SourceKind
 {
     File,
     Http,
+    Otlp,
+    Seq,
+    Loki,
+    Syslog,
 }
 
 public static class SourceKinds
 {
-    public static string Name(this SourceKind kind) => kind == SourceKind.File ? "file" : "http";
+    public static string Name(this SourceKind kind) => kind switch
+    {
+        SourceKind.File => "file",
+        SourceKind.Otlp => "otlp",
+        SourceKind.Seq => "seq",
+        SourceKind.Loki => "loki",
+        SourceKind.Syslog => "syslog",
+        _ => "http",
+    };
 }

@@ -3,6 +3,7 @@ using Akka.Hosting;
 using LogAggregator.Configuration;
 using LogAggregator.Model;
 using LogAggregator.Storage;
+using LogAggregator.Telemetry;
 using LogAggregator.Web.Controllers;
 using static LogAggregator.Storage.AgentStoreProtocol;
 
@@ -11,7 +12,11 @@ namespace LogAggregator.Web.Services;
 public interface IIngestService
 {
     /// <summary>Completes once every entry is committed; throws <see cref="StoreUnavailableException"/> otherwise.</summary>
-    Task StoreAsync(IReadOnlyList<LogEntry> entries, CancellationToken cancellationToken);
+    Task StoreAsync(IReadOnlyList<LogEntry> entries, CancellationToken cancellationToken) =>
+        StoreAsync(entries, SourceKind.Http, cancellationToken);
+
+    /// <summary>As above, counted in the ingest metrics under <paramref name="kind"/>.</summary>
+    Task StoreAsync(IReadOnlyList<LogEntry> entries, SourceKind kind, CancellationToken cancellationToken);
 }
 
 /// <summary>The agent stores did not answer in time, or could not commit: the client should retry.</summary>
@@ -21,7 +26,7 @@ public sealed class IngestService(IRequiredActor<AgentStore> agentStores, ILogSt
 {
     private long _nextBatchId;
 
-    public async Task StoreAsync(IReadOnlyList<LogEntry> entries, CancellationToken cancellationToken)
+    public async Task StoreAsync(IReadOnlyList<LogEntry> entries, SourceKind kind, CancellationToken cancellationToken)
     {
         var groups = entries.GroupBy(e => e.AgentKey, StringComparer.Ordinal).ToList();
 
@@ -40,7 +45,7 @@ public sealed class IngestService(IRequiredActor<AgentStore> agentStores, ILogSt
         var asks = new List<Task<StoreEntriesResult>>();
         foreach (var group in groups)
         {
-            var command = new StoreEntries(group.Key, group.ToList(), null, Interlocked.Increment(ref _nextBatchId));
+            var command = new StoreEntries(group.Key, group.ToList(), null, Interlocked.Increment(ref _nextBatchId), kind);
             asks.Add(region.Ask<StoreEntriesResult>(command, settings.Http.AskTimeout, cancellationToken));
         }
 

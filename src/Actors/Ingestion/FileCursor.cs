@@ -77,6 +77,14 @@ public sealed class FileCursor : IDisposable
                 if (candidate != path && FileIdentity.OfPath(candidate) is { IsRegular: true } status && status.Identity == identity
                     && OpenAt(candidate, identity, maxLineBytes, chunkBytes) is { } found)
                 {
+                    // gzip writes its output to a fresh file, which may be given the inode of a file deleted meanwhile:
+                    // the same inode, but never the same file, and never one to read as text.
+                    if (found.LooksCompressed)
+                    {
+                        found.Dispose();
+                        continue;
+                    }
+
                     return found;
                 }
             }
@@ -88,7 +96,8 @@ public sealed class FileCursor : IDisposable
         return null;
     }
 
-    private static FileCursor? OpenAt(string path, string? identity, int maxLineBytes, int chunkBytes)
+    /// <summary>Opens the file at <paramref name="path"/> if it is the one with <paramref name="identity"/> (or any, without); no search.</summary>
+    public static FileCursor? OpenAt(string path, string? identity, int maxLineBytes, int chunkBytes)
     {
         var handle = FileIdentity.OpenRegular(path);
         if (handle is null)
@@ -154,6 +163,22 @@ public sealed class FileCursor : IDisposable
 
     /// <summary>No name leads to the file any more (deleted): it will only grow while a writer still holds it.</summary>
     public bool Unlinked => FileIdentity.Of(_handle) is { Links: 0 };
+
+    /// <summary>
+    /// Whether the file starts like gzip, bzip2, xz or zstd output: logrotate's `compress` makes such files next to
+    /// the logs, and no tailer reads one, whatever its name or inode.
+    /// </summary>
+    public bool LooksCompressed
+    {
+        get
+        {
+            Span<byte> head = stackalloc byte[6];
+            var read = RandomAccess.Read(_handle, head, 0);
+            head = head[..read];
+            return head.StartsWith((ReadOnlySpan<byte>)[0x1F, 0x8B]) || head.StartsWith("BZh"u8)
+                || head.StartsWith((ReadOnlySpan<byte>)[0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) || head.StartsWith((ReadOnlySpan<byte>)[0x28, 0xB5, 0x2F, 0xFD]);
+        }
+    }
 
     /// <summary>A fresh look at the first bytes, for a new generation of the content.</summary>
     public void Refingerprint() => Fingerprint = Take(Math.Min(Length, FingerprintBytes));

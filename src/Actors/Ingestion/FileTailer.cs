@@ -39,6 +39,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
 
     private TailedFileCheckpoint _checkpoint = TailedFileCheckpoint.Empty;
     private FileCursor? _cursor;
+    private FileCursor? _copy;
     private MultiLineAssembler? _assembler;
     private TailedAgents? _agents;
     private DateTimeOffset _lastDataAt;
@@ -87,9 +88,27 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         TimeProvider? clock = null) =>
         Akka.Actor.Props.Create(() => new FileTailer(identity, path, nodeName, settings, store, agentStores, clock));
 
+    protected override void PreStart()
+    {
+        // Before recovery, which takes seconds on a busy node: logrotate may rename, compress or delete the file
+        // meanwhile, and only a handle already open keeps its unread lines readable (the kernel keeps a deleted
+        // file's data while a handle is open). Begin checks the file against the checkpoint once it is known.
+        _cursor = FileCursor.Open(_pathHint, _identity, MaxLineBytes, _settings.ReadChunk);
+        base.PreStart();
+    }
+
     private void Begin()
     {
-        _cursor = FileCursor.Open(_pathHint, _identity, MaxLineBytes, _settings.ReadChunk);
+        var checkpointed = _checkpoint.FileIdentity == _identity;
+        if (_cursor is { } found && found.Path != _pathHint && checkpointed && !found.StartsLike(_checkpoint.Fingerprint))
+        {
+            // Found under another name by its inode alone, with other content: a file that reused the inode of ours
+            // after ours was deleted. Ours is gone; that one is not ours to read.
+            _log.Info("{Path} has the inode of {Identity} but not its content; not reading it", found.Path, _identity);
+            found.Dispose();
+            _cursor = null;
+        }
+
         if (_cursor is null)
         {
             _log.Info("{Path} ({Identity}) is nowhere to be found; forgetting it", _pathHint, _identity);
@@ -98,11 +117,19 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         }
 
         Timers.StartPeriodicTimer("poll", Poll.Instance, _settings.PollInterval);
-        if (_checkpoint.FileIdentity == _identity && _cursor.StartsLike(_checkpoint.Fingerprint) && _cursor.Length >= _checkpoint.Offset)
+        if (checkpointed && _cursor.StartsLike(_checkpoint.Fingerprint) && _cursor.Length >= _checkpoint.Offset)
         {
             _cursor.Seek(_checkpoint.Offset);
-            _store.GetMarksAsync(_sourceKey).PipeTo(Self, success: marks => new MarksLoaded(marks));
-            Become(Starting);
+            Resume();
+            return;
+        }
+
+        if (checkpointed && RotatedCopyFinder.Find(_cursor, _checkpoint.Fingerprint, _checkpoint.Offset, MaxLineBytes, _settings.ReadChunk) is { } copy)
+        {
+            // Truncated by copytruncate while the node was down: the checkpointed content's tail is in the copy.
+            _log.Info("{Path} was truncated while down; finishing it from its copy {Copy}", _cursor.Path, copy.Path);
+            _copy = copy;
+            Resume();
             return;
         }
 
@@ -112,6 +139,13 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         }
 
         StartGeneration();
+    }
+
+    /// <summary>Reading goes on from the checkpoint, once the store's marks say what of the rest is already stored.</summary>
+    private void Resume()
+    {
+        _store.GetMarksAsync(_sourceKey).PipeTo(Self, success: marks => new MarksLoaded(marks));
+        Become(Starting);
     }
 
     private void Starting()
@@ -218,21 +252,20 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     /// <summary>Reads what the window has room for; false when the content turned out replaced (now StartingOver).</summary>
     private bool ReadAvailable()
     {
-        if (_cursor!.Check() == FileCheck.Replaced)
+        if (_copy is null && _cursor!.Check() == FileCheck.Replaced)
         {
-            _log.Info("{Path} was truncated or replaced; reading it again from 0", _cursor.Path);
-            FlushAssembler();
-            _batches.SendPending(Send(), all: true);
-            Become(StartingOver);
-            if (_batches.Empty)
+            _copy = RotatedCopyFinder.Find(_cursor, _cursor.Fingerprint, _cursor.Reader.Position, MaxLineBytes, _settings.ReadChunk);
+            if (_copy is null)
             {
-                StartGeneration();
+                _log.Info("{Path} was truncated or replaced; reading it again from 0", _cursor.Path);
+                StartOver();
+                return false;
             }
 
-            return false;
+            _log.Info("{Path} was truncated; reading what was not read yet from its copy {Copy}", _cursor.Path, _copy.Path);
         }
 
-        var reader = _cursor.Reader;
+        var reader = Reading.Reader;
         for (var turn = 0; turn < ChunksPerTurn; turn++)
         {
             _batches.SendFull(Send());
@@ -249,12 +282,22 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
             }
             catch (IOException e)
             {
-                _log.Warning("Reading {Path} failed, retrying at the next poll: {Error}", _cursor.Path, e.Message);
+                _log.Warning("Reading {Path} failed, retrying at the next poll: {Error}", Reading.Path, e.Message);
                 return true;
             }
 
             if (!more)
             {
+                if (_copy is not null)
+                {
+                    // The copy is complete (logrotate copied it before truncating): its tail is the last of this content.
+                    FlushPartialLine();
+                    _copy.Dispose();
+                    _copy = null;
+                    StartOver();
+                    return false;
+                }
+
                 _batches.SendPending(Send());
                 return true;
             }
@@ -268,6 +311,21 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         return true;
     }
 
+    /// <summary>What is left of this content is stored, then its replacement is read from 0 (StartingOver).</summary>
+    private void StartOver()
+    {
+        FlushAssembler();
+        _batches.SendPending(Send(), all: true);
+        Become(StartingOver);
+        if (_batches.Empty)
+        {
+            StartGeneration();
+        }
+    }
+
+    /// <summary>The file being read: the copy of a truncated content while its tail is finished, else the file itself.</summary>
+    private FileCursor Reading => _copy ?? _cursor!;
+
     private void OnPoll()
     {
         if (!ReadAvailable())
@@ -275,13 +333,13 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
             return;
         }
 
-        var reader = _cursor!.Reader;
+        var reader = Reading.Reader;
         _lag.Set(reader.Lag);
 
         // Idle means the file stopped growing, not that this tailer stopped reading: one held back by
         // unacknowledged batches has unread lines, and the rest of a half-seen stack trace among them.
         var idle = reader.CaughtUp ? _clock.GetUtcNow() - _lastDataAt : TimeSpan.Zero;
-        if (idle >= _settings.IdleFlush && (_leaving || _cursor.Unlinked))
+        if (idle >= _settings.IdleFlush && (_leaving || _cursor!.Unlinked))
         {
             // Nothing leads here any more and nobody writes: what remains is stored, then the file is forgotten.
             FlushPartialLine();
@@ -326,7 +384,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     private void FlushPartialLine()
     {
         _lines.Clear();
-        _cursor!.Reader.ReadPartial(_lines);
+        Reading.Reader.ReadPartial(_lines);
         Assemble();
     }
 
@@ -380,7 +438,8 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
 
     private void Advance(long offset)
     {
-        _unwrittenCheckpoint = new TailedFileAdvanced(offset, _cursor!.Fingerprint);
+        // While a truncated content's tail is read from its copy, the file itself already starts like its successor.
+        _unwrittenCheckpoint = new TailedFileAdvanced(offset, _copy is null ? _cursor!.Fingerprint : _checkpoint.Fingerprint);
         WriteCheckpoint();
     }
 
@@ -461,6 +520,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     protected override void PostStop()
     {
         _lag.Dispose();
+        _copy?.Dispose();
         _cursor?.Dispose();
         base.PostStop();
     }

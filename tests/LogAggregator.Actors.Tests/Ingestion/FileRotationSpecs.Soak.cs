@@ -1,0 +1,74 @@
+using Akka.Actor;
+using LogAggregator.Ingestion;
+using System.IO.Compression;
+
+namespace LogAggregator.Tests.Ingestion;
+
+/// <summary>Rotation cases the logrotate soak found (issue 7), each reduced to its essence.</summary>
+public sealed partial class FileRotationSpecs
+{
+    [Fact]
+    public async Task Lines_a_copytruncate_took_away_before_they_were_read_are_read_from_the_copy()
+    {
+        var path = LogPath("ct.log");
+        await File.WriteAllLinesAsync(path, Lines("before", 0, 1000));
+        StartDiscovery();
+        await CountStoredAsync(1000);
+
+        // The writer appended 500 lines, logrotate copied the file and truncated it before the tailer looked again:
+        // those 500 exist only in the copy, outside the glob.
+        await File.WriteAllLinesAsync(path + ".1", [.. Lines("before", 0, 1000), .. Lines("unread", 0, 500)]);
+        await using (var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+        {
+            stream.SetLength(0);
+        }
+
+        await File.AppendAllLinesAsync(path, [.. Lines("after", 0, 300), "INFO - end marker"]);
+        await StoredExactlyAsync([.. Messages("before", 0, 1000), .. Messages("unread", 0, 500), .. Messages("after", 0, 300)], "end marker");
+    }
+
+    [Fact]
+    public async Task A_file_copytruncated_while_discovery_was_down_is_finished_from_the_copy()
+    {
+        var path = LogPath("ctdown.log");
+        await File.WriteAllLinesAsync(path, Lines("seen", 0, 100));
+        var discovery = StartDiscovery();
+        await CountStoredAsync(100);
+        StopAndWait(discovery);
+
+        await File.WriteAllLinesAsync(path + ".1", [.. Lines("seen", 0, 100), .. Lines("unread tail", 0, 200)]);
+        await File.WriteAllLinesAsync(path, Lines("new content", 0, 50));
+        StartDiscovery();
+
+        await File.AppendAllLinesAsync(path, ["INFO - end marker"]);
+        await StoredExactlyAsync([.. Messages("seen", 0, 100), .. Messages("unread tail", 0, 200), .. Messages("new content", 0, 50)], "end marker");
+    }
+
+    [Fact]
+    public async Task A_compressed_file_on_the_inode_of_a_file_gone_while_down_is_never_read()
+    {
+        var path = LogPath("zipped.log");
+        await File.WriteAllLinesAsync(path, Lines("plain", 0, 100));
+        var discovery = StartDiscovery();
+        await CountStoredAsync(100);
+        StopAndWait(discovery);
+
+        // While down the file went and gzip's output, a new file outside the glob, got its inode (ext4 hands a freed
+        // inode to the next file). Made here by rewriting the file in place under a .gz name: same inode, other content.
+        var gz = path + ".1.gz";
+        File.Move(path, gz);
+        await using (var stream = new GZipStream(new FileStream(gz, FileMode.Truncate, FileAccess.Write), CompressionLevel.Fastest))
+        {
+            await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", Lines("plain", 0, 100)) + "\n"));
+        }
+
+        discovery = StartDiscovery();
+        // The positive control: a file in the glob is read meanwhile, and the tailer of the deleted file has gone.
+        await File.WriteAllLinesAsync(LogPath("other.log"), ["INFO - end marker"]);
+        await AwaitAssertAsync(async () => Assert.Equal(
+            [LogPath("other.log")],
+            (await discovery.Ask<SourceDiscoveryProtocol.TailedFilesResponse>(SourceDiscoveryProtocol.GetTailedFiles.Instance)).Paths),
+            TimeSpan.FromSeconds(10));
+        await StoredExactlyAsync(Messages("plain", 0, 100), "end marker");
+    }
+}

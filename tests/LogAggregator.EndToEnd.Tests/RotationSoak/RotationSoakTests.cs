@@ -1,0 +1,170 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using Xunit.Abstractions;
+
+namespace LogAggregator.EndToEnd.Tests.RotationSoak;
+
+/// <summary>
+/// The rotation soak (issue 7): four agents append to four files tailed as LOG_SOURCES=logs/*.log while Debian's
+/// logrotate forces a rotation every 200 ms, for 60 s (LOGAGG_SOAK_SECONDS shortens it for local runs), with one
+/// graceful restart (SIGTERM, start) at a third and one crash (SIGKILL, start) at two thirds. After each stop
+/// logrotate rotates exactly once more before the server starts again (the nightly rotation that happened while
+/// the server was down); more than one rotation while down would push files the server never saw past reach of
+/// any tailer. Then every line must be stored exactly once, counted per writer.
+/// </summary>
+public sealed partial class RotationSoakTests(ITestOutputHelper output)
+{
+    private const int Writers = 4;
+
+    /// <summary>The counts are final once they have not moved for this long (over five rescans of the globs).</summary>
+    private static readonly TimeSpan Settled = TimeSpan.FromSeconds(6);
+
+    private static TimeSpan Duration =>
+        TimeSpan.FromSeconds(int.TryParse(Environment.GetEnvironmentVariable("LOGAGG_SOAK_SECONDS"), CultureInfo.InvariantCulture, out var s) && s > 0 ? s : 60);
+
+    [SkippableTheory]
+    [InlineData(RotationMode.Create)]
+    [InlineData(RotationMode.CopyTruncate)]
+    [InlineData(RotationMode.DateExtCompress)]
+    public async Task Every_line_is_stored_exactly_once_through_forced_rotations_a_restart_and_a_crash(RotationMode mode)
+    {
+        // Issue 7 stays open until this passes: it still loses lines at start and around the restarts (never doubles).
+        Skip.IfNot(
+            Environment.GetEnvironmentVariable("LOGAGG_SOAK") == "1",
+            "the rotation soak still loses lines at start and around restarts (issue 7 open); run it with LOGAGG_SOAK=1");
+        var binary = Logrotate.Find();
+        Skip.If(binary is null, "logrotate is not installed (.ci/run installs it: apt-get install logrotate)");
+
+        await using var server = new ServerProcess();
+        var logs = Enumerable.Range(0, Writers).Select(i => Path.Combine(server.LogDir, $"app{i}.log")).ToList();
+        var writers = logs.Select((path, i) => new SoakWriter(i, path, Path.Combine(server.Root, "rotate", "control"))).ToList();
+        var rotate = Logrotate.Create(binary!, Path.Combine(server.Root, "rotate"), mode, logs);
+        var timeline = new StringBuilder();
+        var serverOutput = new StringBuilder();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        void Note(string what) =>
+            timeline.Append($"  {clock.Elapsed.TotalSeconds,5:0.0} s  {what}; written: {string.Join(" ", writers.Select(w => $"{w.Agent}={w.Written}"))}\n");
+
+        try
+        {
+            await server.StartAsync();
+            writers.ForEach(w => w.Start());
+            rotate.Start();
+            Note("writing and rotating");
+
+            await Task.Delay(Duration / 3);
+            await RestartAsync(server, rotate, Note, serverOutput, crash: false);
+            await Task.Delay(Duration / 3);
+            await RestartAsync(server, rotate, Note, serverOutput, crash: true);
+            await Task.Delay(Duration / 3);
+
+            await rotate.DisposeAsync();
+            writers.ForEach(w => w.Stop());
+            Note("writers and logrotate stopped");
+
+            var counts = await SettleAsync(server, writers);
+            Note($"settled at {string.Join(" ", counts.SkipLast(1).Select((c, i) => $"W{i}={c}"))}, {counts[^1]} entries in all");
+            var tally = await SoakTally.ReadAsync(server, writers);
+
+            serverOutput.Append(server.Output);
+            var rotations = rotate.Rotations();
+            var report = $"""
+                {mode}: {tally.Describe()}
+                logrotate: {rotate.Runs} runs; rotations per file: {string.Join(", ", logs.Select(l => $"{Path.GetFileName(l)} {rotations.GetValueOrDefault(l)}"))}; copies made unpaused: {rotate.Unpaused()}
+                {string.Join("\n", rotate.Errors().Select(e => "  logrotate said " + e))}
+                timeline:
+                {timeline}
+                server warnings:
+                {Warnings(serverOutput.ToString())}
+                """;
+            output.WriteLine(report);
+            if (Environment.GetEnvironmentVariable("LOGAGG_SOAK_SERVER_LOG") is { Length: > 0 } keep)
+            {
+                // For whoever debugs a failure: the servers' whole output, the soak's files stay deleted.
+                await File.WriteAllTextAsync($"{keep}.{mode}.log", serverOutput.ToString() + "\n" + report);
+            }
+
+            // The positive control: rotations did happen, to every file, while it was written and ingested.
+            var least = Math.Max(3, (int)(Duration.TotalSeconds / 10));
+            Assert.True(logs.All(l => rotations.GetValueOrDefault(l) >= least), $"fewer than {least} rotations of some file:\n{report}");
+            Assert.True(rotate.Unpaused() == 0, $"a copytruncate copy ran while its writer was writing:\n{report}");
+            Assert.True(tally.Exact, $"lines lost, doubled or garbled:\n{report}");
+        }
+        finally
+        {
+            await rotate.DisposeAsync();
+            writers.ForEach(w => w.Dispose());
+        }
+    }
+
+    /// <summary>SIGTERM and wait, or SIGKILL; one rotation while the server is down; start it again.</summary>
+    private static async Task RestartAsync(ServerProcess server, Logrotate rotate, Action<string> note, StringBuilder serverOutput, bool crash)
+    {
+        using (await rotate.HoldAsync())
+        {
+            note(crash ? "SIGKILL" : "SIGTERM");
+            if (crash)
+            {
+                await server.KillAsync();
+            }
+            else
+            {
+                await server.StopAsync();
+            }
+
+            serverOutput.Append(server.Output);
+            await rotate.RunOnceAsync();
+            note("rotated once while down; starting");
+            await server.StartAsync();
+            note("started again");
+        }
+    }
+
+    /// <summary>
+    /// Polls the per-writer counts until every writer has at least what it wrote and nothing moved for
+    /// <see cref="Settled"/> (a later duplicate would have shown by then), or until nothing moved for twice that
+    /// (lines lost: the tally says which). Returns the counts per writer, then all entries.
+    /// </summary>
+    private static async Task<long[]> SettleAsync(ServerProcess server, List<SoakWriter> writers)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        var counts = await SoakTally.CountsAsync(server, writers);
+        var since = DateTime.UtcNow;
+        while (DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(500);
+            var now = await SoakTally.CountsAsync(server, writers);
+            if (!now.SequenceEqual(counts))
+            {
+                (counts, since) = (now, DateTime.UtcNow);
+                continue;
+            }
+
+            var complete = writers.Select((w, i) => counts[i] >= w.Written).All(x => x);
+            if (DateTime.UtcNow - since >= (complete ? Settled : Settled * 2))
+            {
+                return counts;
+            }
+        }
+
+        return counts;
+    }
+
+    /// <summary>What the tailers said they saw, counted, and the server's warnings and errors that are not start-up noise.</summary>
+    private static string Warnings(string output)
+    {
+        var lines = output.Split('\n');
+        var noticed = string.Join(", ", NoticedLine().Matches(output).GroupBy(m => m.Value).Select(g => $"{g.Count()} × \"{g.Key}\""));
+        var warnings = lines.Where(l => WarningLine().IsMatch(l) && !l.Contains("ClusterSingletonProxy failed to find", StringComparison.Ordinal)).ToList();
+        return "  tailers logged: " + (noticed.Length == 0 ? "nothing about rotation" : noticed) + "\n"
+            + string.Join("\n", warnings.Take(20).Select(l => "  " + l.Trim()))
+            + (warnings.Count > 20 ? $"\n  … {warnings.Count} in all" : "");
+    }
+
+    [GeneratedRegex(@"Tailing /|was rotated|was truncated|shorter than its checkpoint|is gone")]
+    private static partial Regex NoticedLine();
+
+    [GeneratedRegex(@"\[(WARNING|ERROR)\]|^\s*(fail|crit):")]
+    private static partial Regex WarningLine();
+}

@@ -91,11 +91,22 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
 
     private void Begin()
     {
-        // Files tailed before the restart first, at their last-seen name: each tailer finds its file even if it
-        // was rotated meanwhile, and the scan below tells those no longer under a matching name to finish.
+        // Files tailed before the restart first, at the name a glob shows them under now, else their last-seen name:
+        // each tailer finds its file even if it was rotated meanwhile, and the scan below tells those no longer under
+        // a matching name to finish. A known inode a glob shows under another name may be a new file that reused it
+        // (the old one deleted while down): its tailer must see it at that name to read it from its start.
+        var current = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var path in _settings.LogSources.SelectMany(pattern => Globs.Expand(pattern, _workingDirectory)))
+        {
+            if (FileIdentity.OfPath(path) is { IsRegular: true } status)
+            {
+                current.TryAdd(status.Identity, path);
+            }
+        }
+
         foreach (var (identity, path) in _known.ToList())
         {
-            StartTailer(identity, path);
+            StartTailer(identity, current.GetValueOrDefault(identity, path));
         }
 
         Scan();

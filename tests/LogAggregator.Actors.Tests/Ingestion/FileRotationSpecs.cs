@@ -233,6 +233,25 @@ public sealed partial class FileRotationSpecs : ActorSpec
         await StoredExactlyAsync([.. Messages("seen", 0, 100), .. Messages("unread tail", 0, 200), .. Messages("new file", 0, 50)], "end marker");
     }
 
+    [Fact]
+    public async Task A_file_that_took_the_inode_of_a_known_file_while_discovery_was_down_is_read_from_its_start()
+    {
+        // The soak's create rotation: while the node is down a rotated file is deleted and the new live file gets its
+        // inode. Simulated by giving the known file's inode a new content and a new name the glob matches.
+        var known = LogPath("b.log");
+        await File.WriteAllLinesAsync(known, Lines("first", 0, 100));
+        var discovery = StartDiscovery();
+        await CountStoredAsync(100);
+        StopAndWait(discovery);
+
+        await File.WriteAllLinesAsync(known, Lines("reused", 0, 50));
+        File.Move(known, LogPath("a.log"));
+        StartDiscovery(TimeSpan.FromHours(1));
+
+        await File.AppendAllLinesAsync(LogPath("a.log"), ["INFO - end marker"]);
+        await StoredExactlyAsync([.. Messages("first", 0, 100), .. Messages("reused", 0, 50)], "end marker");
+    }
+
     private static ulong Inode(string path) => ulong.Parse(
         System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%i", path]) { RedirectStandardOutput = true })!
             .StandardOutput.ReadToEnd().Trim(), System.Globalization.CultureInfo.InvariantCulture);

@@ -104,13 +104,14 @@ public sealed class LocalAlertThresholds : ReceiveActor
 {
     public LocalAlertThresholds(AlertRules rules, ILogStore store, IActorRef notifier, TimeProvider clock)
     {
+        var rebuilder = new AlertWindowRebuilder(store, rules);
         Receive<IWithAlertKey>(message =>
         {
             var id = AlertKeys.EntityId(message.Key);
             var child = Context.Child(id);
             if (child.IsNobody())
             {
-                child = Context.ActorOf(AlertThreshold.Props(id, rules, store, notifier, clock, TimeSpan.FromSeconds(1)), id);
+                child = Context.ActorOf(AlertThreshold.Props(id, rules, store, notifier, clock, TimeSpan.FromSeconds(1), rebuilder: rebuilder), id);
             }
 
             child.Forward(message);

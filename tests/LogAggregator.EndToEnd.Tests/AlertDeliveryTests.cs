@@ -68,6 +68,7 @@ public sealed class AlertDeliveryTests(AlertDeliveryFixture fixture, ITestOutput
         var received = _alerts.ReceivedFor(agent);
         Assert.True(received.Count == 1, $"HERMES should have received exactly one request about {agent}: {AlertServer.Describe(received)}");
         var request = received[0];
+        output.WriteLine(request.Body);
         Assert.Equal(("POST", "/api/alerts", 200), (request.Method, request.Path, request.Answered));
         var body = request.Json;
         var key = $"{agent}:charge <num> failed after <num> ms";

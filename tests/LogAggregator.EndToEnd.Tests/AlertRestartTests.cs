@@ -50,6 +50,30 @@ public sealed class AlertRestartTests : IAsyncLifetime
         Assert.Equal(5, alert.GetProperty("count").GetInt64());
     }
 
+    [Fact]
+    public async Task An_alert_waiting_for_HERMES_survives_a_SIGKILL_and_is_delivered_once_when_HERMES_is_back()
+    {
+        const string agent = "STRANDED";
+        _alerts.Hermes.Refuse();
+        try
+        {
+            await _alerts.PostAsync(AlertServer.Entry(agent, "CRITICAL", "generator 6 offline"));
+            await ServerProcess.EventuallyAsync(() => Task.FromResult(_alerts.Server.Output),
+                o => o.Contains($"HERMES unreachable", StringComparison.Ordinal) && o.Contains($"{agent}:generator <num> offline", StringComparison.Ordinal),
+                AlertServer.Wait);
+            await _alerts.Server.KillAsync();
+            await _alerts.Server.StartAsync();
+        }
+        finally
+        {
+            _alerts.Hermes.Accept();
+        }
+
+        await _alerts.WaitForDeliveriesAsync(agent);
+        await ControlAsync("after-outage", 1);
+        AssertDeliveredOnce(agent, "an alert held in the outbox across a SIGKILL");
+    }
+
     /// <summary><paramref name="count"/> errors of one key, the <paramref name="first"/>-th onwards, one POST each.</summary>
     private async Task PostErrorsAsync(string agent, int count, int first)
     {

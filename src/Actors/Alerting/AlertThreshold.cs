@@ -32,6 +32,7 @@ public sealed class AlertThreshold : ReceivePersistentActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly AlertRules _rules;
     private readonly AlertWindowRebuilder _rebuilder;
+    private readonly string _entityId;
     private readonly IActorRef _notifier;
     private readonly TimeProvider _clock;
     private readonly TimeSpan _redeliverEvery;
@@ -49,6 +50,7 @@ public sealed class AlertThreshold : ReceivePersistentActor, IWithTimers
         _clock = clock;
         _redeliverEvery = redeliverEvery ?? RedeliverPending.DefaultInterval;
         _idleAfter = idleAfter ?? DefaultIdleAfter;
+        _entityId = entityId;
         PersistenceId = $"alert-threshold-{entityId}";
 
         Recover<SnapshotOffer>(offer =>
@@ -87,6 +89,13 @@ public sealed class AlertThreshold : ReceivePersistentActor, IWithTimers
         {
             _subject = first.Subject;
             _window = NewWindow(first.Subject);
+            if (!_rebuilder.NeedsRebuild(_entityId, LastSequenceNr > 0))
+            {
+                Become(Active);
+                Record(first.Occurrences, first.Samples);
+                return;
+            }
+
             Stash.Stash();
             Rebuild(first.Subject);
             Become(Rebuilding);
@@ -243,7 +252,8 @@ public static class AlertThresholdHosting
     /// The region of threshold entities, registered as <see cref="AlertThreshold"/>. Needs the notifier registered as
     /// <see cref="AlertNotifier"/> first, and <see cref="AlertRules"/> and <see cref="ILogStore"/> in DI.
     /// </summary>
-    public static AkkaConfigurationBuilder AddAlertThresholds(this AkkaConfigurationBuilder builder) =>
+    /// <param name="clusterOfOne">No seed nodes: a key's first entity in this process need not read the store (see <see cref="AlertWindowRebuilder"/>).</param>
+    public static AkkaConfigurationBuilder AddAlertThresholds(this AkkaConfigurationBuilder builder, bool clusterOfOne = false) =>
         builder.WithShardRegion<AlertThreshold>(
             AlertThreshold.RegionName,
             (system, registry, resolver) =>
@@ -251,7 +261,7 @@ public static class AlertThresholdHosting
                 var notifier = AlertNotifierOf(system, registry);
                 var rules = resolver.GetService<AlertRules>();
                 var store = resolver.GetService<ILogStore>();
-                var rebuilder = new AlertWindowRebuilder(store, rules);
+                var rebuilder = new AlertWindowRebuilder(store, rules, clusterOfOne);
                 return entityId => AlertThreshold.Props(entityId, rules, store, notifier, TimeProvider.System, rebuilder: rebuilder);
             },
             new AlertThresholdMessageExtractor(),

@@ -11,9 +11,19 @@ namespace LogAggregator.Alerting;
 /// entity sees at least what its own query would have seen; what commits later reaches it through the hand-off.
 /// A burst of new keys (a thousand entities starting together) thus costs a few reads per agent, not three per key,
 /// and leaves the store to the commits.
+/// <para>
+/// In a cluster of one (no seed nodes: the embedded store allows no other) the first incarnation of a key in this
+/// process, with no decision in its journal, reads nothing: every occurrence committed since the process started was
+/// handed to it, and the catch-up at start hands it those committed before (when <c>catch-up</c> covers the window).
+/// Only an entity that lived before in this process (passivated, stopped) or has journaled decisions rebuilds; so a
+/// burst of new keys costs the store nothing.
+/// </para>
 /// </summary>
-public sealed class AlertWindowRebuilder(ILogStore store, AlertRules rules)
+public sealed class AlertWindowRebuilder(ILogStore store, AlertRules rules, bool clusterOfOne = false)
 {
+    /// <summary>Entities remembered as started in this process; beyond this every entity rebuilds.</summary>
+    public const int MaxRemembered = 200_000;
+
     /// <summary>Entries read per agent and level at most: a flood that large has paged already.</summary>
     public const int MaxEntries = 100_000;
 
@@ -23,6 +33,26 @@ public sealed class AlertWindowRebuilder(ILogStore store, AlertRules rules)
     private readonly object _gate = new();
     private readonly Dictionary<(string Agent, bool Patterns), Read> _waiting = [];
     private readonly Dictionary<(string Agent, bool Patterns), Read> _running = [];
+    private readonly HashSet<string> _started = new(StringComparer.Ordinal);
+    private readonly bool _firstIncarnationsSkip = clusterOfOne && rules.Settings.CatchUp >= rules.Settings.Window;
+
+    /// <summary>
+    /// Whether the entity <paramref name="entityId"/>, starting now, must rebuild its window: not when it is the key's
+    /// first incarnation in a cluster of one with nothing journaled (see the class remarks).
+    /// </summary>
+    public bool NeedsRebuild(string entityId, bool journaled)
+    {
+        lock (_gate)
+        {
+            if (_started.Count >= MaxRemembered && !_started.Contains(entityId))
+            {
+                return true;
+            }
+
+            var first = _started.Add(entityId);
+            return !(_firstIncarnationsSkip && first && !journaled);
+        }
+    }
 
     /// <summary>The stored entries of <paramref name="subject"/>'s key dated from <paramref name="from"/> on, oldest first.</summary>
     public async Task<IReadOnlyList<StoredEntry>> OccurrencesAsync(AlertSubject subject, DateTime from)

@@ -33,7 +33,7 @@ public static class AkkaConfiguration
                 })
                 .WithClustering(new ClusterOptions())
                 .AddAlertNotifier(settings)
-                .AddAlerting(settings.Alerting)
+                .AddAlerting(settings.Alerting, clusterOfOne: settings.SeedNodes.Count == 0)
                 .AddAgentStores()
                 .AddLogQuery()
                 .AddLiveTail()
@@ -57,14 +57,14 @@ public static class AkkaConfiguration
     /// registered). The notifier (its singleton proxy, registered as <see cref="AlertNotifier"/>) must be added before
     /// this; without it alerts are decided and journaled and wait for one.
     /// </summary>
-    private static AkkaConfigurationBuilder AddAlerting(this AkkaConfigurationBuilder builder, AlertingSettings alerting)
+    private static AkkaConfigurationBuilder AddAlerting(this AkkaConfigurationBuilder builder, AlertingSettings alerting, bool clusterOfOne)
     {
         if (!alerting.Enabled)
         {
             return builder;
         }
 
-        builder.AddAlertThresholds().AddAlertCatchUp();
+        builder.AddAlertThresholds(clusterOfOne).AddAlertCatchUp();
         if (alerting.DailySummary.Enabled)
         {
             builder.AddDailySummary();

@@ -31,7 +31,8 @@ public sealed class AlertThreshold : ReceivePersistentActor, IWithTimers
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly AlertRules _rules;
-    private readonly ILogStore _store;
+    private readonly AlertWindowRebuilder _rebuilder;
+    private readonly string _entityId;
     private readonly IActorRef _notifier;
     private readonly TimeProvider _clock;
     private readonly TimeSpan _redeliverEvery;
@@ -41,14 +42,15 @@ public sealed class AlertThreshold : ReceivePersistentActor, IWithTimers
     private AlertWindow? _window;
 
     public AlertThreshold(string entityId, AlertRules rules, ILogStore store, IActorRef notifier, TimeProvider clock,
-        TimeSpan? redeliverEvery = null, TimeSpan? idleAfter = null)
+        TimeSpan? redeliverEvery = null, TimeSpan? idleAfter = null, AlertWindowRebuilder? rebuilder = null)
     {
         _rules = rules;
-        _store = store;
+        _rebuilder = rebuilder ?? new AlertWindowRebuilder(store, rules);
         _notifier = notifier;
         _clock = clock;
         _redeliverEvery = redeliverEvery ?? RedeliverPending.DefaultInterval;
         _idleAfter = idleAfter ?? DefaultIdleAfter;
+        _entityId = entityId;
         PersistenceId = $"alert-threshold-{entityId}";
 
         Recover<SnapshotOffer>(offer =>
@@ -69,9 +71,10 @@ public sealed class AlertThreshold : ReceivePersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
+    /// <param name="rebuilder">Shared by the entities of a node so their rebuilds share reads; one of their own when not given.</param>
     public static Props Props(string entityId, AlertRules rules, ILogStore store, IActorRef notifier, TimeProvider clock,
-        TimeSpan? redeliverEvery = null, TimeSpan? idleAfter = null) =>
-        Akka.Actor.Props.Create(() => new AlertThreshold(entityId, rules, store, notifier, clock, redeliverEvery, idleAfter));
+        TimeSpan? redeliverEvery = null, TimeSpan? idleAfter = null, AlertWindowRebuilder? rebuilder = null) =>
+        Akka.Actor.Props.Create(() => new AlertThreshold(entityId, rules, store, notifier, clock, redeliverEvery, idleAfter, rebuilder));
 
     protected override void PreStart()
     {
@@ -86,6 +89,13 @@ public sealed class AlertThreshold : ReceivePersistentActor, IWithTimers
         {
             _subject = first.Subject;
             _window = NewWindow(first.Subject);
+            if (!_rebuilder.NeedsRebuild(_entityId, LastSequenceNr > 0))
+            {
+                Become(Active);
+                Record(first.Occurrences, first.Samples);
+                return;
+            }
+
             Stash.Stash();
             Rebuild(first.Subject);
             Become(Rebuilding);
@@ -206,31 +216,22 @@ public sealed class AlertThreshold : ReceivePersistentActor, IWithTimers
 
     /// <summary>
     /// The occurrences the store holds for this key within the last window (by entry time): the entries of the
-    /// agent at the key's levels, classified as the hand-off does. Runs off the actor thread.
+    /// agent at the key's levels, classified as the hand-off does, read by the node's <see cref="AlertWindowRebuilder"/>
+    /// (one read shared by the entities of the agent recovering together). Runs off the actor thread.
     /// </summary>
     private void Rebuild(AlertSubject subject)
     {
         var from = AlertWindow.Minus(_clock.GetUtcNow().UtcDateTime, _rules.Settings.Window);
-        Level[] levels = subject.PatternName is null
-            ? [Level.Error, Level.Critical, Level.Fatal]
-            : [Level.Warning, Level.Error, Level.Critical, Level.Fatal];
-        var rules = _rules;
-        var store = _store;
+        var samples = _rules.Settings.Samples;
+        var rebuilder = _rebuilder;
         RebuildAsync().PipeTo(Self);
 
         async Task<Rebuilt> RebuildAsync()
         {
-            var found = new List<StoredEntry>();
-            foreach (var level in levels)
-            {
-                var page = await store.QueryAsync(new LogFilter(subject.AgentKey, level, from), new Paging(Paging.MaxLimit, 0));
-                found.AddRange(page.Entries.Where(e => rules.Classify(e.Entry)?.Key == subject.Key));
-            }
-
-            found.Sort((a, b) => a.Entry.Timestamp.CompareTo(b.Entry.Timestamp));
+            var found = await rebuilder.OccurrencesAsync(subject, from).ConfigureAwait(false);
             return new Rebuilt(
                 found.Select(e => new Occurrence(e.Id, e.Entry.Timestamp, e.Entry.Level)).ToList(),
-                found.Take(rules.Settings.Samples).Select(e => new AlertSample(e.Id, e.Entry.Timestamp, e.Entry.Message)).ToList());
+                found.Take(samples).Select(e => new AlertSample(e.Id, e.Entry.Timestamp, e.Entry.Message)).ToList());
         }
     }
 
@@ -251,7 +252,8 @@ public static class AlertThresholdHosting
     /// The region of threshold entities, registered as <see cref="AlertThreshold"/>. Needs the notifier registered as
     /// <see cref="AlertNotifier"/> first, and <see cref="AlertRules"/> and <see cref="ILogStore"/> in DI.
     /// </summary>
-    public static AkkaConfigurationBuilder AddAlertThresholds(this AkkaConfigurationBuilder builder) =>
+    /// <param name="clusterOfOne">No seed nodes: a key's first entity in this process need not read the store (see <see cref="AlertWindowRebuilder"/>).</param>
+    public static AkkaConfigurationBuilder AddAlertThresholds(this AkkaConfigurationBuilder builder, bool clusterOfOne = false) =>
         builder.WithShardRegion<AlertThreshold>(
             AlertThreshold.RegionName,
             (system, registry, resolver) =>
@@ -259,7 +261,8 @@ public static class AlertThresholdHosting
                 var notifier = AlertNotifierOf(system, registry);
                 var rules = resolver.GetService<AlertRules>();
                 var store = resolver.GetService<ILogStore>();
-                return entityId => AlertThreshold.Props(entityId, rules, store, notifier, TimeProvider.System);
+                var rebuilder = new AlertWindowRebuilder(store, rules, clusterOfOne);
+                return entityId => AlertThreshold.Props(entityId, rules, store, notifier, TimeProvider.System, rebuilder: rebuilder);
             },
             new AlertThresholdMessageExtractor(),
             new ShardOptions

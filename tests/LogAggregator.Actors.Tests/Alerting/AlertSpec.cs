@@ -27,13 +27,17 @@ public abstract class AlertSpec : ActorSpec
     {
         Rules = new AlertRules(Settings);
         Notifier = CreateTestProbe("notifier");
-        Thresholds = Sys.ActorOf(Props.Create(() => new LocalAlertThresholds(Rules, Store, Notifier.Ref, Clock)));
+        var clusterOfOne = ClusterOfOne;
+        Thresholds = Sys.ActorOf(Props.Create(() => new LocalAlertThresholds(Rules, Store, Notifier.Ref, Clock, clusterOfOne)));
         AgentStores = Sys.ActorOf(Props.Create(() => new AlertingAgentStores(Store, new AlertHandOff(Thresholds, Rules, Clock))));
     }
 
     protected static AlertingSettings Settings { get; } = LogAggregatorConfig.Load(new Dictionary<string, string?>(), null, ShippedFile, "/work-dir").Settings.Alerting;
 
     protected AlertRules Rules { get; }
+
+    /// <summary>As the server runs without seed nodes: a key's first entity reads nothing from the store.</summary>
+    protected virtual bool ClusterOfOne => false;
 
     protected MutableClock Clock { get; } = new(Start);
 
@@ -102,15 +106,16 @@ public abstract class AlertSpec : ActorSpec
 /// <summary>One threshold entity per key, as the shard region would host them.</summary>
 public sealed class LocalAlertThresholds : ReceiveActor
 {
-    public LocalAlertThresholds(AlertRules rules, ILogStore store, IActorRef notifier, TimeProvider clock)
+    public LocalAlertThresholds(AlertRules rules, ILogStore store, IActorRef notifier, TimeProvider clock, bool clusterOfOne = false)
     {
+        var rebuilder = new AlertWindowRebuilder(store, rules, clusterOfOne);
         Receive<IWithAlertKey>(message =>
         {
             var id = AlertKeys.EntityId(message.Key);
             var child = Context.Child(id);
             if (child.IsNobody())
             {
-                child = Context.ActorOf(AlertThreshold.Props(id, rules, store, notifier, clock, TimeSpan.FromSeconds(1)), id);
+                child = Context.ActorOf(AlertThreshold.Props(id, rules, store, notifier, clock, TimeSpan.FromSeconds(1), rebuilder: rebuilder), id);
             }
 
             child.Forward(message);

@@ -170,6 +170,26 @@ public sealed class AlertThresholdSpecs : AlertSpec
     }
 
     [Fact]
+    public void The_window_survives_recreating_the_entity_behind_more_than_a_page_of_other_errors_of_its_agent()
+    {
+        for (var i = 1; i <= 4; i++)
+        {
+            Ingest(Entry(UtcNow.AddSeconds(i), Level.Error, $"lock wait {i} exceeded"));
+        }
+
+        // 1,500 newer errors of another key of the same agent: the rebuild must read past them.
+        Ingest(Enumerable.Range(0, 1500).Select(i => Entry(UtcNow.AddSeconds(10).AddMilliseconds(i), Level.Error, $"queue {i + 5000} overflowed")).ToArray());
+        Assert.Equal("CERBERUS:queue <num> overflowed", ExpectAlert().Key);
+        ExpectNoAlert();
+        StopEntities();
+
+        Ingest(Entry(UtcNow.AddSeconds(5), Level.Error, "lock wait 5 exceeded"));
+        var alert = ExpectAlert();
+        Assert.Equal("CERBERUS:lock wait <num> exceeded", alert.Key);
+        Assert.Equal(5, alert.Count);
+    }
+
+    [Fact]
     public void The_cooldown_survives_killing_and_recreating_the_entity()
     {
         Ingest(Entry(UtcNow, Level.Critical, "power supply 2 failed"));

@@ -28,6 +28,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly string _identity;
     private readonly string _pathHint;
+    private readonly string _nodeName;
     private readonly string _sourceKey;
     private readonly IngestionSettings _settings;
     private readonly ILogStore _store;
@@ -52,6 +53,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     {
         _identity = identity;
         _pathHint = path;
+        _nodeName = nodeName;
         _sourceKey = $"{nodeName}|{identity}";
         _settings = settings;
         _store = store;
@@ -68,6 +70,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
             }
         });
         Recover<TailedFileStarted>(e => _checkpoint = _checkpoint.Apply(e));
+        Recover<TailedFileAdopted>(e => _checkpoint = _checkpoint.Apply(e));
         Recover<TailedFileAdvanced>(e => _checkpoint = _checkpoint.Apply(e));
         // Not OnReplaySuccess: nothing may be persisted before recovery has completed.
         Recover<RecoveryCompleted>(_ => Begin());
@@ -109,18 +112,85 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         if (_checkpoint.FileIdentity is not null)
         {
             _log.Info("{Path} is not the content checkpointed (truncated or replaced meanwhile); reading it from 0", _cursor.Path);
+            StartGeneration();
+            return;
         }
 
-        StartGeneration();
+        // Never tailed under this identity: maybe the previous version tailed it by its name.
+        Context.ActorOf(LegacyCheckpoints.Reader.Props(_nodeName, _pathHint), "legacy-checkpoint");
+        Become(Adopting);
+    }
+
+    /// <summary>
+    /// First start for this identity: the checkpoint and the store's marks the previous version kept for the name
+    /// the file was found at are taken over when they are of this very file (same device and inode), so an upgrade
+    /// over an existing data directory reads no line twice.
+    /// </summary>
+    private void Adopting()
+    {
+        LegacyCheckpoints.TailerCheckpoint? legacy = null;
+        Command<LegacyCheckpoints.Recovered>(recovered =>
+        {
+            legacy = recovered.Checkpoint;
+            _store.GetMarksAsync(LegacyCheckpoints.SourceKey(_nodeName, _pathHint)).PipeTo(Self, success: marks => new MarksLoaded(marks));
+        });
+        Command<MarksLoaded>(loaded => Adopt(legacy!, loaded.Marks));
+        Command<Status.Failure>(failure => throw new IOException($"cannot read the store's old marks for {_pathHint}", failure.Cause));
+        CommandAny(_ => Stash.Stash());
+    }
+
+    private void Adopt(LegacyCheckpoints.TailerCheckpoint legacy, IReadOnlyList<SourceMark> marks)
+    {
+        var reader = Context.Child("legacy-checkpoint");
+        var ours = legacy.FileIdentity == _identity;
+        var generation = ours
+            ? legacy.Generation
+            : marks.Select(m => m.FileIdentity.Split('#')).Where(p => p.Length == 2 && p[0] == _identity && int.TryParse(p[1], out _))
+                .Select(p => (int?)int.Parse(p[1])).Max();
+        var offset = ours ? legacy.Offset : 0;
+        var markIdentity = $"{_identity}#{generation}";
+        var adopted = marks.Where(m => m.FileIdentity == markIdentity).Select(m => new AdoptedMark(m.AgentKey, m.EndOffset)).ToList();
+        var length = _cursor!.Length;
+        if (generation is null || length < offset || adopted.Any(m => m.EndOffset > length))
+        {
+            if (generation is not null)
+            {
+                _log.Info("{Path} is shorter than the previous version's checkpoint (truncated meanwhile); reading it from 0", _cursor.Path);
+            }
+
+            Context.Stop(reader);
+            StartGeneration();
+            return;
+        }
+
+        _cursor.Refingerprint();
+        var taken = new TailedFileAdopted(_identity, Random.Shared.NextInt64(1, long.MaxValue), _cursor.Path, _cursor.Fingerprint, offset, adopted);
+        Persist(taken, persisted =>
+        {
+            _checkpoint = _checkpoint.Apply(persisted);
+            SnapshotNow();
+            reader.Tell(LegacyCheckpoints.Delete.Instance);
+            _log.Info("{Path} ({Identity}): taking over the previous version's checkpoint at offset {Offset} and {Marks} marks",
+                _cursor.Path, _identity, offset, adopted.Count);
+            _committedMarks.Clear();
+            foreach (var mark in adopted)
+            {
+                _committedMarks[mark.AgentKey] = mark.EndOffset;
+            }
+
+            _cursor.Seek(offset);
+            BeginReading(offset);
+        });
     }
 
     private void Starting()
     {
         Command<MarksLoaded>(loaded =>
         {
-            foreach (var mark in loaded.Marks.Where(m => m.FileIdentity == _checkpoint.MarkIdentity))
+            var marks = loaded.Marks.Where(m => m.FileIdentity == _checkpoint.MarkIdentity).Select(m => (m.AgentKey, m.EndOffset));
+            foreach (var (agent, end) in marks.Concat(_checkpoint.Adopted?.Select(m => (m.AgentKey, m.EndOffset)) ?? []))
             {
-                _committedMarks[mark.AgentKey] = mark.EndOffset;
+                _committedMarks[agent] = Math.Max(end, _committedMarks.GetValueOrDefault(agent));
             }
 
             BeginReading(_checkpoint.Offset);

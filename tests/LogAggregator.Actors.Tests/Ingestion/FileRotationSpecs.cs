@@ -10,7 +10,7 @@ namespace LogAggregator.Tests.Ingestion;
 /// Rotation in the forms logrotate produces, through the node's <see cref="SourceDiscovery"/> and its tailers, on
 /// real files and the real DuckDB store. Every line must be stored exactly once.
 /// </summary>
-public sealed class FileRotationSpecs : ActorSpec
+public sealed partial class FileRotationSpecs : ActorSpec
 {
     private static readonly IngestionSettings Ingestion = new(
         BatchSize: 100, MaxInFlight: 4, ReadChunk: 64 * 1024, PollInterval: TimeSpan.FromMilliseconds(100), IdleFlush: TimeSpan.FromSeconds(1),

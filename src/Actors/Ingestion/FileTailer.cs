@@ -25,6 +25,9 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     private const int ChunksPerTurn = 8;
     private static readonly TimeSpan AckTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>Unacknowledged this long, the tailer shows as stuck in /health (and fails at <see cref="AckTimeout"/>).</summary>
+    private static readonly TimeSpan StallAfter = TimeSpan.FromSeconds(15);
+
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly string _identity;
     private readonly string _pathHint;
@@ -46,6 +49,9 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     private TailedFileAdvanced? _unwrittenCheckpoint;
     private bool _writingCheckpoint;
     private bool _leaving;
+    private bool _readSincePoll;
+    private bool _reportedStall;
+    private TimeSpan _pollDelay;
 
     public FileTailer(
         string identity, string path, string nodeName, IngestionSettings settings, ILogStore store, IActorRef agentStores,
@@ -100,7 +106,8 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
             return;
         }
 
-        Timers.StartPeriodicTimer("poll", Poll.Instance, _settings.PollInterval);
+        _pollDelay = _settings.PollInterval;
+        Timers.StartSingleTimer("poll", Poll.Instance, _pollDelay);
         if (_checkpoint.FileIdentity == _identity && _cursor.StartsLike(_checkpoint.Fingerprint) && _cursor.Length >= _checkpoint.Offset)
         {
             _cursor.Seek(_checkpoint.Offset);
@@ -201,8 +208,21 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
 
     private void Tailing()
     {
-        Command<FileChanged>(_ => ReadAvailable());
-        Command<Poll>(_ => OnPoll());
+        Command<FileChanged>(_ =>
+        {
+            ReadAvailable();
+            if (_pollDelay > _settings.PollInterval)
+            {
+                // Written to after a quiet spell: watch closely again.
+                _pollDelay = _settings.PollInterval;
+                Timers.StartSingleTimer("poll", Poll.Instance, _pollDelay);
+            }
+        });
+        Command<Poll>(_ =>
+        {
+            OnPoll();
+            NextPoll();
+        });
         Command<StoreEntriesResult>(result =>
         {
             if (Stored(result))
@@ -217,7 +237,11 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     private void StartingOver()
     {
         Command<FileChanged>(_ => { });
-        Command<Poll>(_ => CheckAckDeadline());
+        Command<Poll>(_ =>
+        {
+            CheckAckDeadline();
+            NextPoll();
+        });
         Command<StoreEntriesResult>(result =>
         {
             if (Stored(result) && _batches.Empty)
@@ -232,7 +256,11 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     private void Finishing()
     {
         Command<FileChanged>(_ => { });
-        Command<Poll>(_ => CheckAckDeadline());
+        Command<Poll>(_ =>
+        {
+            CheckAckDeadline();
+            NextPoll();
+        });
         Command<StoreEntriesResult>(result =>
         {
             if (Stored(result) && _batches.Empty)
@@ -330,6 +358,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
             }
 
             _lastDataAt = _clock.GetUtcNow();
+            _readSincePoll = true;
             Assemble();
         }
 
@@ -351,7 +380,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         // Idle means the file stopped growing, not that this tailer stopped reading: one held back by
         // unacknowledged batches has unread lines, and the rest of a half-seen stack trace among them.
         var idle = reader.CaughtUp ? _clock.GetUtcNow() - _lastDataAt : TimeSpan.Zero;
-        if (idle >= _settings.IdleFlush && (_leaving || _cursor.Unlinked))
+        if (idle >= _settings.FinishAfter && (_leaving || _cursor.Unlinked))
         {
             // Nothing leads here any more and nobody writes: what remains is stored, then the file is forgotten.
             FlushPartialLine();
@@ -380,6 +409,21 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         }
 
         CheckAckDeadline();
+    }
+
+    /// <summary>
+    /// The fallback poll backs off while the file is quiet (nothing read since the last poll, nothing half-read or
+    /// waiting for acknowledgement), doubling up to <see cref="IngestionSettings.PollBackoffMax"/>: thousands of idle
+    /// files cost almost nothing, and a notification (<see cref="FileChanged"/>) or new data resets it.
+    /// </summary>
+    private void NextPoll()
+    {
+        var quiet = !_readSincePoll && _batches.Empty && _cursor?.Reader is { HasPartialLine: false, CaughtUp: true }
+            && _assembler?.PendingStartOffset is null;
+        _readSincePoll = false;
+        var doubled = _pollDelay + _pollDelay;
+        _pollDelay = !quiet ? _settings.PollInterval : doubled < _settings.PollBackoffMax ? doubled : _settings.PollBackoffMax;
+        Timers.StartSingleTimer("poll", Poll.Instance, _pollDelay);
     }
 
     private void Assemble()
@@ -444,6 +488,8 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         {
             Advance(offset);
         }
+
+        ReportStall();
 
         return true;
     }
@@ -520,13 +566,28 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         {
             throw new TimeoutException($"the stores did not acknowledge lines of {FilePath} within {AckTimeout}");
         }
+
+        ReportStall();
+    }
+
+    /// <summary>Tells discovery (for /health) when the stores start or stop keeping this tailer waiting.</summary>
+    private void ReportStall()
+    {
+        var waited = _batches.OldestSentAt is { } sentAt ? _clock.GetUtcNow() - sentAt : TimeSpan.Zero;
+        if (waited > StallAfter != _reportedStall)
+        {
+            _reportedStall = !_reportedStall;
+            Context.Parent.Tell(new TailerStalled(_identity, _reportedStall
+                ? $"the stores have not acknowledged lines of {FilePath} for {waited.TotalSeconds:0} s (the tailer restarts at {AckTimeout.TotalSeconds:0} s)"
+                : null));
+        }
     }
 
     /// <summary>
-    /// The reader's cut is four bytes per character of the message limit, so a line it cuts is always over that
-    /// limit in characters too, and the parser marks it truncated in its metadata.
+    /// <c>ingestion.max-line-bytes</c>, never below four bytes per character of the message limit, so a line the
+    /// reader cuts is always over that limit in characters too, and the parser marks it truncated in its metadata.
     /// </summary>
-    private static int MaxLineBytes => EntryLimits.MaxMessageLength * 4;
+    private int MaxLineBytes => Math.Max(_settings.MaxLineBytes, EntryLimits.MaxMessageLength * 4);
 
     protected override void PostStop()
     {

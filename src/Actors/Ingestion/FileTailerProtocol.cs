@@ -32,6 +32,12 @@ public static class FileTailerProtocol
     /// <summary>From discovery: the file is (again) under a name matching LOG_SOURCES, at <paramref name="Path"/>.</summary>
     public sealed record FileInSources(string Path) : IDeadLetterSuppression;
 
+    /// <summary>
+    /// To the parent: the stores have not acknowledged a batch for a while (<paramref name="Problem"/> says since
+    /// when), or, with a null problem, they have again.
+    /// </summary>
+    public sealed record TailerStalled(string FileIdentity, string? Problem);
+
     /// <summary>To the parent: the tailer finished its file and forgot its checkpoint; nothing of it needs a tailer again.</summary>
     public sealed record TailerFinished(string FileIdentity);
 

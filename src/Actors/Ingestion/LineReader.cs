@@ -18,6 +18,7 @@ public sealed class LineReader : IDisposable
     private readonly Stream _stream;
     private readonly bool _ownsStream;
     private readonly int _maxLineBytes;
+    private readonly int _initialBytes;
     private byte[] _buffer;
     private int _start;
     private int _end;
@@ -41,7 +42,8 @@ public sealed class LineReader : IDisposable
         _stream = stream;
         _ownsStream = ownsStream;
         _maxLineBytes = maxLineBytes;
-        _buffer = new byte[Math.Max(chunkBytes, 64 * 1024)];
+        _initialBytes = Math.Max(chunkBytes, 64 * 1024);
+        _buffer = new byte[_initialBytes];
         _stream.Position = offset;
         _bufferOffset = offset;
     }
@@ -164,7 +166,14 @@ public sealed class LineReader : IDisposable
         }
 
         var remaining = _end - _start;
-        if (remaining > 0)
+        if (_buffer.Length > _initialBytes && remaining <= _initialBytes / 2)
+        {
+            // A long line grew the buffer; it is gone, so its memory goes too.
+            var smaller = new byte[_initialBytes];
+            Buffer.BlockCopy(_buffer, _start, smaller, 0, remaining);
+            _buffer = smaller;
+        }
+        else if (remaining > 0)
         {
             Buffer.BlockCopy(_buffer, _start, _buffer, 0, remaining);
         }

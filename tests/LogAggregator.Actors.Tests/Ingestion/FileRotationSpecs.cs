@@ -89,8 +89,14 @@ public sealed partial class FileRotationSpecs : ActorSpec
     private async Task StoredExactlyAsync(IEnumerable<string> expected, string marker)
     {
         await AwaitAssertAsync(async () => Assert.Contains(marker, (await StoredAsync()).Select(e => e.Message)), TimeSpan.FromSeconds(30));
-        var stored = (await StoredAsync()).Select(e => e.Message).Where(m => m != marker).Order(StringComparer.Ordinal).ToList();
+        // Files are not ordered with each other: another file's last entry may still wait out the multi-line wait.
         var wanted = expected.Order(StringComparer.Ordinal).ToList();
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); (await StoredAsync()).Count <= wanted.Count && DateTime.UtcNow < deadline;)
+        {
+            await Task.Delay(50);
+        }
+
+        var stored = (await StoredAsync()).Select(e => e.Message).Where(m => m != marker).Order(StringComparer.Ordinal).ToList();
         Assert.True(wanted.SequenceEqual(stored),
             $"expected {wanted.Count} entries, stored {stored.Count}; missing {string.Join(", ", wanted.Except(stored).Take(5))}; "
             + $"doubled {string.Join(", ", stored.GroupBy(m => m).Where(g => g.Count() > 1).Select(g => g.Key).Take(5))}; "

@@ -124,7 +124,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         }
 
         // Never tailed under this identity: maybe the previous version tailed it by its name.
-        Context.ActorOf(LegacyCheckpoints.Reader.Props(_nodeName, _pathHint), "legacy-checkpoint");
+        Context.Watch(Context.ActorOf(LegacyCheckpoints.Reader.Props(_nodeName, _pathHint), "legacy-checkpoint"));
         Become(Adopting);
     }
 
@@ -138,7 +138,15 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         LegacyCheckpoints.TailerCheckpoint? legacy = null;
         Command<LegacyCheckpoints.Recovered>(recovered =>
         {
+            Context.Unwatch(Sender);
             legacy = recovered.Checkpoint;
+            _store.GetMarksAsync(LegacyCheckpoints.SourceKey(_nodeName, _pathHint)).PipeTo(Self, success: marks => new MarksLoaded(marks));
+        });
+        Command<Terminated>(_ =>
+        {
+            // The old journal could not be recovered: the old marks alone still keep stored lines from coming twice.
+            _log.Warning("The previous version's checkpoint of {Path} is unreadable; relying on its marks", _pathHint);
+            legacy = LegacyCheckpoints.TailerCheckpoint.Empty;
             _store.GetMarksAsync(LegacyCheckpoints.SourceKey(_nodeName, _pathHint)).PipeTo(Self, success: marks => new MarksLoaded(marks));
         });
         Command<MarksLoaded>(loaded => Adopt(legacy!, loaded.Marks));
@@ -165,7 +173,11 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
                 _log.Info("{Path} is shorter than the previous version's checkpoint (truncated meanwhile); reading it from 0", _cursor.Path);
             }
 
-            Context.Stop(reader);
+            if (!reader.IsNobody())
+            {
+                Context.Stop(reader);
+            }
+
             StartGeneration();
             return;
         }
@@ -308,6 +320,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         _agents = new TailedAgents(FilePath, _settings, _store, _log);
         _batches.Reset(offset);
         _log.Debug("Tailing {Path} ({Identity}) from offset {Offset}", _cursor!.Path, _identity, offset);
+        Context.Parent.Tell(new TailerReady(_identity));
         Become(Tailing);
         Stash.UnstashAll();
         Self.Tell(FileChanged.Instance);
@@ -421,6 +434,11 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         var quiet = !_readSincePoll && _batches.Empty && _cursor?.Reader is { HasPartialLine: false, CaughtUp: true }
             && _assembler?.PendingStartOffset is null;
         _readSincePoll = false;
+        if (quiet)
+        {
+            _cursor!.Reader.Trim();
+        }
+
         var doubled = _pollDelay + _pollDelay;
         _pollDelay = !quiet ? _settings.PollInterval : doubled < _settings.PollBackoffMax ? doubled : _settings.PollBackoffMax;
         Timers.StartSingleTimer("poll", Poll.Instance, _pollDelay);

@@ -32,6 +32,9 @@ public static class FileTailerProtocol
     /// <summary>From discovery: the file is (again) under a name matching LOG_SOURCES, at <paramref name="Path"/>.</summary>
     public sealed record FileInSources(string Path) : IDeadLetterSuppression;
 
+    /// <summary>To the parent: the tailer has recovered, found its file and reads it (discovery starts a few at a time).</summary>
+    public sealed record TailerReady(string FileIdentity);
+
     /// <summary>
     /// To the parent: the stores have not acknowledged a batch for a while (<paramref name="Problem"/> says since
     /// when), or, with a null problem, they have again.

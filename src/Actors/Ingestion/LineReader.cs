@@ -18,6 +18,9 @@ public sealed class LineReader : IDisposable
     private readonly Stream _stream;
     private readonly bool _ownsStream;
     private readonly int _maxLineBytes;
+    /// <summary>What an idle reader keeps: thousands of quiet files must not hold a read chunk each.</summary>
+    private const int IdleBytes = 16 * 1024;
+
     private readonly int _initialBytes;
     private byte[] _buffer;
     private int _start;
@@ -43,7 +46,7 @@ public sealed class LineReader : IDisposable
         _ownsStream = ownsStream;
         _maxLineBytes = maxLineBytes;
         _initialBytes = Math.Max(chunkBytes, 64 * 1024);
-        _buffer = new byte[_initialBytes];
+        _buffer = new byte[IdleBytes];
         _stream.Position = offset;
         _bufferOffset = offset;
     }
@@ -68,6 +71,11 @@ public sealed class LineReader : IDisposable
         if (_end == _buffer.Length)
         {
             Array.Resize(ref _buffer, _buffer.Length * 2);
+        }
+        else if (_buffer.Length < _initialBytes && _stream.Length - _stream.Position > _buffer.Length - _end)
+        {
+            // More waiting than fits: read in whole chunks again.
+            Array.Resize(ref _buffer, _initialBytes);
         }
 
         var read = _stream.Read(_buffer, _end, _buffer.Length - _end);
@@ -156,6 +164,18 @@ public sealed class LineReader : IDisposable
         }
 
         return Utf8.GetString(_buffer, start, length);
+    }
+
+    /// <summary>The file went quiet: give back the read chunk, keeping whatever half line is buffered.</summary>
+    public void Trim()
+    {
+        Compact();
+        if (_buffer.Length > IdleBytes && _end <= IdleBytes / 2)
+        {
+            var small = new byte[IdleBytes];
+            Buffer.BlockCopy(_buffer, 0, small, 0, _end);
+            _buffer = small;
+        }
     }
 
     private void Compact()

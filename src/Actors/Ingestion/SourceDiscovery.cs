@@ -30,6 +30,12 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
 
     private static readonly TimeSpan FailureWindow = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// Tailers starting at once (recovering, looking for their file, taking over an old checkpoint): thousands of
+    /// files found at start would otherwise hit the journal at once, time out and open its circuit breaker.
+    /// </summary>
+    private const int MaxStarting = 32;
+
     /// <summary>How long notifications are gathered into one scan.</summary>
     private static readonly TimeSpan NotifiedScanDelay = TimeSpan.FromMilliseconds(50);
 
@@ -47,7 +53,13 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
     private readonly Dictionary<string, string> _skipped = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _stalled = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (Queue<DateTimeOffset> At, string Error)> _failures = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _starting = new(StringComparer.Ordinal);
+    private readonly Queue<string> _toStart = new();
+    private readonly Dictionary<string, string> _waiting = new(StringComparer.Ordinal);
     private Dictionary<string, string> _identityAt = new(StringComparer.Ordinal);
+
+    /// <summary>The identities the last scan found under a matching name; null before the first scan.</summary>
+    private HashSet<string>? _seen;
 
     public SourceDiscovery(LogAggregatorSettings settings, ILogStore store, IActorRef agentStores, TimeProvider? clock = null)
     {
@@ -87,6 +99,11 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
             }
         });
         Command<GetIngestionHealth>(_ => Sender.Tell(Health()));
+        Command<FileTailerProtocol.TailerReady>(ready =>
+        {
+            _starting.Remove(ready.FileIdentity);
+            StartWaiting();
+        });
         Command<PathChanged>(OnPathChanged);
         Command<FileTailerProtocol.TailerFinished>(finished =>
         {
@@ -205,6 +222,7 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
         Skip(skipped);
 
         _identityAt = seen.ToDictionary(kv => kv.Value, kv => kv.Key, StringComparer.Ordinal);
+        _seen = [.. seen.Keys];
         foreach (var (identity, path) in seen)
         {
             Follow(identity, path);
@@ -272,12 +290,46 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
             return;
         }
 
+        if (_starting.Count >= MaxStarting)
+        {
+            if (_waiting.TryAdd(identity, path))
+            {
+                _toStart.Enqueue(identity);
+            }
+            else
+            {
+                _waiting[identity] = path;
+            }
+
+            return;
+        }
+
+        _waiting.Remove(identity);
+        _starting.Add(identity);
+
         var props = FileTailer.Props(identity, path, _settings.AkkaHostname, _settings.Ingestion, _store, _agentStores, _clock)
             .WithDispatcher(IngestionDispatcher.Id);
         var tailer = Context.ActorOf(props, "file-tailer-" + Uri.EscapeDataString(identity));
         Context.Watch(tailer);
         _tailers[identity] = tailer;
+        if (_seen is not null && !_seen.Contains(identity) && _leaving.Add(identity))
+        {
+            // Waited its turn to start while no matching name led to it any more (rotated while the node was down).
+            tailer.Tell(FileTailerProtocol.FileLeftSources.Instance);
+        }
+
         _log.Info("Tailing {Path} ({Identity})", path, identity);
+    }
+
+    private void StartWaiting()
+    {
+        while (_starting.Count < MaxStarting && _toStart.TryDequeue(out var identity))
+        {
+            if (_waiting.Remove(identity, out var path))
+            {
+                StartTailer(identity, path);
+            }
+        }
     }
 
     private void OnTerminated(Terminated terminated)
@@ -290,6 +342,7 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
 
         _tailers.Remove(identity);
         _stalled.Remove(identity);
+        _starting.Remove(identity);
         _leaving.Remove(identity);
         _finished.Remove(identity);
         // Finished while a matching name led to it again (renamed back): it is a file to tail like any other.
@@ -297,6 +350,8 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
         {
             Follow(identity, path);
         }
+
+        StartWaiting();
     }
 
     /// <summary>Applied at once; persisted without holding up discovery (a crash loses at most a rename seen again at the next scan).</summary>

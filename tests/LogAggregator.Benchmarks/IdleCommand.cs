@@ -64,7 +64,9 @@ public static class IdleCommand
         await using var server = new BenchServer(root);
         for (var i = 0; i < files; i++)
         {
-            await File.WriteAllTextAsync(Path.Combine(server.LogDir, Invariant($"idle-{i:D5}.log")), Invariant($"INFO - idle file {i} is tailed\n"));
+            // One agent for all: the cost measured is the tailers', not that of 2,000 agent stores (one per file's agent).
+            await File.WriteAllTextAsync(
+                Path.Combine(server.LogDir, Invariant($"idle-{i:D5}.log")), Invariant($"{DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} - INFO - IDLE - idle file {i} is tailed\n"));
         }
 
         var setup = Stopwatch.StartNew();

@@ -76,25 +76,11 @@ public sealed class TailedValuesApiTests : IAsyncLifetime
     private static JsonElement Single(IReadOnlyList<JsonElement> entries) => Assert.Single(entries);
 
     /// <summary>
-    /// A JSON string with every character but the quote, the backslash and controls as itself. The serializer escapes
-    /// each half of a surrogate pair (12 bytes a character), which would take the 1 MiB lines past the tailer's
-    /// 4 MiB line limit.
+    /// A JSON string as the serializer writes it: every character outside ASCII escaped, each half of a surrogate
+    /// pair as its own <c>\uXXXX</c> (12 bytes a character), NUL as 6. A 1 MiB message so written still fits the
+    /// tailer's line limit (<c>ingestion.max-line-bytes</c>).
     /// </summary>
-    private static string JsonString(string text)
-    {
-        var json = new StringBuilder(text.Length + 16).Append('"');
-        foreach (var c in text)
-        {
-            _ = c switch
-            {
-                '"' or '\\' => json.Append('\\').Append(c),
-                < ' ' => json.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\u{(int)c:x4}"),
-                _ => json.Append(c),
-            };
-        }
-
-        return json.Append('"').ToString();
-    }
+    private static string JsonString(string text) => JsonSerializer.Serialize(text);
 
     /// <summary>Just under 1 MiB of UTF-16 units, the largest message kept whole, never ending in half a pair.</summary>
     private static string OneMebibyteOf(string unit)

@@ -33,8 +33,11 @@ public static class Globs
         }
     }
 
-    /// <summary>The files matching a pattern now; directories that do not exist or cannot be read match nothing.</summary>
-    public static IEnumerable<string> Expand(string pattern, string workingDirectory)
+    /// <summary>
+    /// The files matching a pattern now; directories that do not exist or cannot be read match nothing. With
+    /// <paramref name="directoriesToo"/>, directories the last segment matches are listed as well (to be reported).
+    /// </summary>
+    public static IEnumerable<string> Expand(string pattern, string workingDirectory, bool directoriesToo = false)
     {
         var full = Path.GetFullPath(pattern, workingDirectory);
         var root = Path.GetPathRoot(full) ?? "/";
@@ -44,25 +47,25 @@ public static class Globs
         {
             var segment = segments[i];
             var last = i == segments.Length - 1;
-            current = current.SelectMany(dir => Children(dir, segment, last)).ToList();
+            current = current.SelectMany(dir => Children(dir, segment, last, directoriesToo)).ToList();
         }
 
         return current;
     }
 
-    private static IEnumerable<string> Children(string directory, string segment, bool files)
+    private static IEnumerable<string> Children(string directory, string segment, bool files, bool directoriesToo)
     {
         try
         {
             if (segment.IndexOfAny(['*', '?']) < 0)
             {
                 var path = Path.Combine(directory, segment);
-                return (files ? File.Exists(path) : Directory.Exists(path)) ? [path] : [];
+                return (files ? File.Exists(path) || (directoriesToo && Directory.Exists(path)) : Directory.Exists(path)) ? [path] : [];
             }
 
             var options = new EnumerationOptions { IgnoreInaccessible = true, MatchType = MatchType.Simple, AttributesToSkip = 0 };
             return files
-                ? Directory.EnumerateFiles(directory, segment, options).ToList()
+                ? (directoriesToo ? Directory.EnumerateFileSystemEntries(directory, segment, options) : Directory.EnumerateFiles(directory, segment, options)).ToList()
                 : Directory.EnumerateDirectories(directory, segment, options).ToList();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

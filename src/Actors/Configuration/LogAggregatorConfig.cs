@@ -179,7 +179,10 @@ public static class LogAggregatorConfig
                 IdleFlush: PositiveDuration(root, "ingestion.idle-flush", "log-aggregator.ingestion.idle-flush"),
                 MultiLineWait: PositiveDuration(root, "ingestion.multi-line-wait", "log-aggregator.ingestion.multi-line-wait"),
                 MaxAgentLength: Positive(root, "ingestion.max-agent-length", "log-aggregator.ingestion.max-agent-length"),
-                MaxAgentsPerDay: Positive(root, "storage.max-agents-per-day", IngestionSettings.MaxAgentsPerDaySetting)),
+                MaxAgentsPerDay: Positive(root, "storage.max-agents-per-day", IngestionSettings.MaxAgentsPerDaySetting),
+                MaxLineBytes: (int)Math.Min(int.MaxValue, Size(root, "ingestion.max-line-bytes")),
+                IdlePollMax: PositiveDuration(root, "ingestion.idle-poll-max", "log-aggregator.ingestion.idle-poll-max"),
+                RotateWait: PositiveDuration(root, "ingestion.rotate-wait", "log-aggregator.ingestion.rotate-wait")),
             DuckDb = new DuckDbSettings(
                 MemoryLimit: root.GetString("storage.duckdb.memory-limit", "1GB"),
                 Threads: Positive(root, "storage.duckdb.threads", "log-aggregator.storage.duckdb.threads")),

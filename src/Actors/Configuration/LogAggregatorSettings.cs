@@ -46,8 +46,23 @@ public sealed record IngestionSettings(
     TimeSpan IdleFlush,
     TimeSpan MultiLineWait,
     int MaxAgentLength = IngestionSettings.DefaultMaxAgentLength,
-    int MaxAgentsPerDay = IngestionSettings.DefaultMaxAgentsPerDay)
+    int MaxAgentsPerDay = IngestionSettings.DefaultMaxAgentsPerDay,
+    int MaxLineBytes = IngestionSettings.DefaultMaxLineBytes,
+    TimeSpan? IdlePollMax = null,
+    TimeSpan? RotateWait = null)
 {
+    /// <summary>
+    /// Twelve bytes per character of the message limit: a JSON line whose message is written with escapes
+    /// (<c>\u0000</c> is 6 bytes, a surrogate pair as two escapes 12 bytes per character) still fits whole.
+    /// </summary>
+    public const int DefaultMaxLineBytes = LogAggregator.Ingestion.EntryLimits.MaxMessageLength * 12;
+
+    /// <summary>The longest wait between two polls of an idle file (HOCON <c>ingestion.idle-poll-max</c>); unset: no back-off.</summary>
+    public TimeSpan PollBackoffMax => IdlePollMax is { } max && max > PollInterval ? max : PollInterval;
+
+    /// <summary>How long a file out of LOG_SOURCES or deleted is still read once idle (HOCON <c>ingestion.rotate-wait</c>); unset: the idle flush.</summary>
+    public TimeSpan FinishAfter => RotateWait ?? IdleFlush;
+
     public const int DefaultMaxAgentLength = 256;
     public const int DefaultMaxAgentsPerDay = 10_000;
     public const string MaxAgentsPerDaySetting = "log-aggregator.storage.max-agents-per-day";

@@ -3,8 +3,14 @@ using Microsoft.Win32.SafeHandles;
 
 namespace LogAggregator.Ingestion;
 
-/// <summary>What the kernel says of one file: its identity (device and inode), its length and how many names it has.</summary>
-public readonly record struct FileStatus(string Identity, long Length, bool IsRegular, long Links);
+/// <summary>
+/// What the kernel says of one file: its identity (device and inode), its length, how many names it has, and what
+/// kind of file it is (<see cref="Kind"/>: "regular file", "FIFO", "socket", "character device", "block device", "directory").
+/// </summary>
+public readonly record struct FileStatus(string Identity, long Length, bool IsRegular, long Links, string Kind = FileStatus.Regular)
+{
+    public const string Regular = "regular file";
+}
 
 /// <summary>
 /// Which file is which. The identity of a file is its device and inode: rotation by rename gives the name a new
@@ -17,8 +23,8 @@ public static partial class FileIdentity
     private const int ReadOnly = 0;
     private const int NonBlocking = 0x800;
     private const int CloseOnExec = 0x80000;
-    private const int ModeTypeMask = 0xF000;
-    private const int RegularFile = 0x8000;
+    private const uint ModeTypeMask = 0xF000;
+    private const uint RegularFile = 0x8000;
 
     private static readonly bool Native = OperatingSystem.IsLinux()
         && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64;
@@ -95,8 +101,20 @@ public static partial class FileIdentity
             $"{BitConverter.ToUInt64(stat, 0):x}:{BitConverter.ToUInt64(stat, 8):x}",
             BitConverter.ToInt64(stat, 48),
             (mode & ModeTypeMask) == RegularFile,
-            links);
+            links,
+            KindOf(mode & ModeTypeMask));
     }
+
+    private static string KindOf(uint type) => type switch
+    {
+        RegularFile => FileStatus.Regular,
+        0x1000 => "FIFO",
+        0x2000 => "character device",
+        0x4000 => "directory",
+        0x6000 => "block device",
+        0xC000 => "socket",
+        _ => $"file of type 0x{type:x}",
+    };
 
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int Open(string path, int flags);

@@ -25,9 +25,13 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     private const int ChunksPerTurn = 8;
     private static readonly TimeSpan AckTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>Unacknowledged this long, the tailer shows as stuck in /health (and fails at <see cref="AckTimeout"/>).</summary>
+    private static readonly TimeSpan StallAfter = TimeSpan.FromSeconds(15);
+
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly string _identity;
     private readonly string _pathHint;
+    private readonly string _nodeName;
     private readonly string _sourceKey;
     private readonly IngestionSettings _settings;
     private readonly ILogStore _store;
@@ -46,6 +50,9 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     private TailedFileAdvanced? _unwrittenCheckpoint;
     private bool _writingCheckpoint;
     private bool _leaving;
+    private bool _readSincePoll;
+    private bool _reportedStall;
+    private TimeSpan _pollDelay;
 
     public FileTailer(
         string identity, string path, string nodeName, IngestionSettings settings, ILogStore store, IActorRef agentStores,
@@ -53,6 +60,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     {
         _identity = identity;
         _pathHint = path;
+        _nodeName = nodeName;
         _sourceKey = $"{nodeName}|{identity}";
         _settings = settings;
         _store = store;
@@ -69,6 +77,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
             }
         });
         Recover<TailedFileStarted>(e => _checkpoint = _checkpoint.Apply(e));
+        Recover<TailedFileAdopted>(e => _checkpoint = _checkpoint.Apply(e));
         Recover<TailedFileAdvanced>(e => _checkpoint = _checkpoint.Apply(e));
         // Not OnReplaySuccess: nothing may be persisted before recovery has completed.
         Recover<RecoveryCompleted>(_ => Begin());
@@ -116,7 +125,8 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
             return;
         }
 
-        Timers.StartPeriodicTimer("poll", Poll.Instance, _settings.PollInterval);
+        _pollDelay = _settings.PollInterval;
+        Timers.StartSingleTimer("poll", Poll.Instance, _pollDelay);
         if (checkpointed && _cursor.StartsLike(_checkpoint.Fingerprint) && _cursor.Length >= _checkpoint.Offset)
         {
             _cursor.Seek(_checkpoint.Offset);
@@ -136,9 +146,87 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         if (_checkpoint.FileIdentity is not null)
         {
             _log.Info("{Path} is not the content checkpointed (truncated or replaced meanwhile); reading it from 0", _cursor.Path);
+            StartGeneration();
+            return;
         }
 
-        StartGeneration();
+        // Never tailed under this identity: maybe the previous version tailed it by its name.
+        Context.Watch(Context.ActorOf(LegacyCheckpoints.Reader.Props(_nodeName, _pathHint), "legacy-checkpoint"));
+        Become(Adopting);
+    }
+
+    /// <summary>
+    /// First start for this identity: the checkpoint and the store's marks the previous version kept for the name
+    /// the file was found at are taken over when they are of this very file (same device and inode), so an upgrade
+    /// over an existing data directory reads no line twice.
+    /// </summary>
+    private void Adopting()
+    {
+        LegacyCheckpoints.TailerCheckpoint? legacy = null;
+        Command<LegacyCheckpoints.Recovered>(recovered =>
+        {
+            Context.Unwatch(Sender);
+            legacy = recovered.Checkpoint;
+            _store.GetMarksAsync(LegacyCheckpoints.SourceKey(_nodeName, _pathHint)).PipeTo(Self, success: marks => new MarksLoaded(marks));
+        });
+        Command<Terminated>(_ =>
+        {
+            // The old journal could not be recovered: the old marks alone still keep stored lines from coming twice.
+            _log.Warning("The previous version's checkpoint of {Path} is unreadable; relying on its marks", _pathHint);
+            legacy = LegacyCheckpoints.TailerCheckpoint.Empty;
+            _store.GetMarksAsync(LegacyCheckpoints.SourceKey(_nodeName, _pathHint)).PipeTo(Self, success: marks => new MarksLoaded(marks));
+        });
+        Command<MarksLoaded>(loaded => Adopt(legacy!, loaded.Marks));
+        Command<Status.Failure>(failure => throw new IOException($"cannot read the store's old marks for {_pathHint}", failure.Cause));
+        CommandAny(_ => Stash.Stash());
+    }
+
+    private void Adopt(LegacyCheckpoints.TailerCheckpoint legacy, IReadOnlyList<SourceMark> marks)
+    {
+        var reader = Context.Child("legacy-checkpoint");
+        var ours = legacy.FileIdentity == _identity;
+        var generation = ours
+            ? legacy.Generation
+            : marks.Select(m => m.FileIdentity.Split('#')).Where(p => p.Length == 2 && p[0] == _identity && int.TryParse(p[1], out _))
+                .Select(p => (int?)int.Parse(p[1])).Max();
+        var offset = ours ? legacy.Offset : 0;
+        var markIdentity = $"{_identity}#{generation}";
+        var adopted = marks.Where(m => m.FileIdentity == markIdentity).Select(m => new AdoptedMark(m.AgentKey, m.EndOffset)).ToList();
+        var length = _cursor!.Length;
+        if (generation is null || length < offset || adopted.Any(m => m.EndOffset > length))
+        {
+            if (generation is not null)
+            {
+                _log.Info("{Path} is shorter than the previous version's checkpoint (truncated meanwhile); reading it from 0", _cursor.Path);
+            }
+
+            if (!reader.IsNobody())
+            {
+                Context.Stop(reader);
+            }
+
+            StartGeneration();
+            return;
+        }
+
+        _cursor.Refingerprint();
+        var taken = new TailedFileAdopted(_identity, Random.Shared.NextInt64(1, long.MaxValue), _cursor.Path, _cursor.Fingerprint, offset, adopted);
+        Persist(taken, persisted =>
+        {
+            _checkpoint = _checkpoint.Apply(persisted);
+            SnapshotNow();
+            reader.Tell(LegacyCheckpoints.Delete.Instance);
+            _log.Info("{Path} ({Identity}): taking over the previous version's checkpoint at offset {Offset} and {Marks} marks",
+                _cursor.Path, _identity, offset, adopted.Count);
+            _committedMarks.Clear();
+            foreach (var mark in adopted)
+            {
+                _committedMarks[mark.AgentKey] = mark.EndOffset;
+            }
+
+            _cursor.Seek(offset);
+            BeginReading(offset);
+        });
     }
 
     /// <summary>Reading goes on from the checkpoint, once the store's marks say what of the rest is already stored.</summary>
@@ -152,9 +240,10 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     {
         Command<MarksLoaded>(loaded =>
         {
-            foreach (var mark in loaded.Marks.Where(m => m.FileIdentity == _checkpoint.MarkIdentity))
+            var marks = loaded.Marks.Where(m => m.FileIdentity == _checkpoint.MarkIdentity).Select(m => (m.AgentKey, m.EndOffset));
+            foreach (var (agent, end) in marks.Concat(_checkpoint.Adopted?.Select(m => (m.AgentKey, m.EndOffset)) ?? []))
             {
-                _committedMarks[mark.AgentKey] = mark.EndOffset;
+                _committedMarks[agent] = Math.Max(end, _committedMarks.GetValueOrDefault(agent));
             }
 
             BeginReading(_checkpoint.Offset);
@@ -165,8 +254,21 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
 
     private void Tailing()
     {
-        Command<FileChanged>(_ => ReadAvailable());
-        Command<Poll>(_ => OnPoll());
+        Command<FileChanged>(_ =>
+        {
+            ReadAvailable();
+            if (_pollDelay > _settings.PollInterval)
+            {
+                // Written to after a quiet spell: watch closely again.
+                _pollDelay = _settings.PollInterval;
+                Timers.StartSingleTimer("poll", Poll.Instance, _pollDelay);
+            }
+        });
+        Command<Poll>(_ =>
+        {
+            OnPoll();
+            NextPoll();
+        });
         Command<StoreEntriesResult>(result =>
         {
             if (Stored(result))
@@ -181,7 +283,11 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     private void StartingOver()
     {
         Command<FileChanged>(_ => { });
-        Command<Poll>(_ => CheckAckDeadline());
+        Command<Poll>(_ =>
+        {
+            CheckAckDeadline();
+            NextPoll();
+        });
         Command<StoreEntriesResult>(result =>
         {
             if (Stored(result) && _batches.Empty)
@@ -196,7 +302,11 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     private void Finishing()
     {
         Command<FileChanged>(_ => { });
-        Command<Poll>(_ => CheckAckDeadline());
+        Command<Poll>(_ =>
+        {
+            CheckAckDeadline();
+            NextPoll();
+        });
         Command<StoreEntriesResult>(result =>
         {
             if (Stored(result) && _batches.Empty)
@@ -244,6 +354,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         _agents = new TailedAgents(FilePath, _settings, _store, _log);
         _batches.Reset(offset);
         _log.Debug("Tailing {Path} ({Identity}) from offset {Offset}", _cursor!.Path, _identity, offset);
+        Context.Parent.Tell(new TailerReady(_identity));
         Become(Tailing);
         Stash.UnstashAll();
         Self.Tell(FileChanged.Instance);
@@ -303,6 +414,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
             }
 
             _lastDataAt = _clock.GetUtcNow();
+            _readSincePoll = true;
             Assemble();
         }
 
@@ -339,7 +451,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         // Idle means the file stopped growing, not that this tailer stopped reading: one held back by
         // unacknowledged batches has unread lines, and the rest of a half-seen stack trace among them.
         var idle = reader.CaughtUp ? _clock.GetUtcNow() - _lastDataAt : TimeSpan.Zero;
-        if (idle >= _settings.IdleFlush && (_leaving || _cursor!.Unlinked))
+        if (idle >= _settings.FinishAfter && (_leaving || _cursor!.Unlinked))
         {
             // Nothing leads here any more and nobody writes: what remains is stored, then the file is forgotten.
             FlushPartialLine();
@@ -368,6 +480,26 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         }
 
         CheckAckDeadline();
+    }
+
+    /// <summary>
+    /// The fallback poll backs off while the file is quiet (nothing read since the last poll, nothing half-read or
+    /// waiting for acknowledgement), doubling up to <see cref="IngestionSettings.PollBackoffMax"/>: thousands of idle
+    /// files cost almost nothing, and a notification (<see cref="FileChanged"/>) or new data resets it.
+    /// </summary>
+    private void NextPoll()
+    {
+        var quiet = !_readSincePoll && _batches.Empty && _cursor?.Reader is { HasPartialLine: false, CaughtUp: true }
+            && _assembler?.PendingStartOffset is null;
+        _readSincePoll = false;
+        if (quiet)
+        {
+            _cursor!.Reader.Trim();
+        }
+
+        var doubled = _pollDelay + _pollDelay;
+        _pollDelay = !quiet ? _settings.PollInterval : doubled < _settings.PollBackoffMax ? doubled : _settings.PollBackoffMax;
+        Timers.StartSingleTimer("poll", Poll.Instance, _pollDelay);
     }
 
     private void Assemble()
@@ -432,6 +564,8 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         {
             Advance(offset);
         }
+
+        ReportStall();
 
         return true;
     }
@@ -509,13 +643,28 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         {
             throw new TimeoutException($"the stores did not acknowledge lines of {FilePath} within {AckTimeout}");
         }
+
+        ReportStall();
+    }
+
+    /// <summary>Tells discovery (for /health) when the stores start or stop keeping this tailer waiting.</summary>
+    private void ReportStall()
+    {
+        var waited = _batches.OldestSentAt is { } sentAt ? _clock.GetUtcNow() - sentAt : TimeSpan.Zero;
+        if (waited > StallAfter != _reportedStall)
+        {
+            _reportedStall = !_reportedStall;
+            Context.Parent.Tell(new TailerStalled(_identity, _reportedStall
+                ? $"the stores have not acknowledged lines of {FilePath} for {waited.TotalSeconds:0} s (the tailer restarts at {AckTimeout.TotalSeconds:0} s)"
+                : null));
+        }
     }
 
     /// <summary>
-    /// The reader's cut is four bytes per character of the message limit, so a line it cuts is always over that
-    /// limit in characters too, and the parser marks it truncated in its metadata.
+    /// <c>ingestion.max-line-bytes</c>, never below four bytes per character of the message limit, so a line the
+    /// reader cuts is always over that limit in characters too, and the parser marks it truncated in its metadata.
     /// </summary>
-    private static int MaxLineBytes => EntryLimits.MaxMessageLength * 4;
+    private int MaxLineBytes => Math.Max(_settings.MaxLineBytes, EntryLimits.MaxMessageLength * 4);
 
     protected override void PostStop()
     {

@@ -18,6 +18,10 @@ public sealed class LineReader : IDisposable
     private readonly Stream _stream;
     private readonly bool _ownsStream;
     private readonly int _maxLineBytes;
+    /// <summary>What an idle reader keeps: thousands of quiet files must not hold a read chunk each.</summary>
+    private const int IdleBytes = 16 * 1024;
+
+    private readonly int _initialBytes;
     private byte[] _buffer;
     private int _start;
     private int _end;
@@ -41,7 +45,8 @@ public sealed class LineReader : IDisposable
         _stream = stream;
         _ownsStream = ownsStream;
         _maxLineBytes = maxLineBytes;
-        _buffer = new byte[Math.Max(chunkBytes, 64 * 1024)];
+        _initialBytes = Math.Max(chunkBytes, 64 * 1024);
+        _buffer = new byte[IdleBytes];
         _stream.Position = offset;
         _bufferOffset = offset;
     }
@@ -66,6 +71,11 @@ public sealed class LineReader : IDisposable
         if (_end == _buffer.Length)
         {
             Array.Resize(ref _buffer, _buffer.Length * 2);
+        }
+        else if (_buffer.Length < _initialBytes && _stream.Length - _stream.Position > _buffer.Length - _end)
+        {
+            // More waiting than fits: read in whole chunks again.
+            Array.Resize(ref _buffer, _initialBytes);
         }
 
         var read = _stream.Read(_buffer, _end, _buffer.Length - _end);
@@ -156,6 +166,18 @@ public sealed class LineReader : IDisposable
         return Utf8.GetString(_buffer, start, length);
     }
 
+    /// <summary>The file went quiet: give back the read chunk, keeping whatever half line is buffered.</summary>
+    public void Trim()
+    {
+        Compact();
+        if (_buffer.Length > IdleBytes && _end <= IdleBytes / 2)
+        {
+            var small = new byte[IdleBytes];
+            Buffer.BlockCopy(_buffer, 0, small, 0, _end);
+            _buffer = small;
+        }
+    }
+
     private void Compact()
     {
         if (_start == 0)
@@ -164,7 +186,14 @@ public sealed class LineReader : IDisposable
         }
 
         var remaining = _end - _start;
-        if (remaining > 0)
+        if (_buffer.Length > _initialBytes && remaining <= _initialBytes / 2)
+        {
+            // A long line grew the buffer; it is gone, so its memory goes too.
+            var smaller = new byte[_initialBytes];
+            Buffer.BlockCopy(_buffer, _start, smaller, 0, remaining);
+            _buffer = smaller;
+        }
+        else if (remaining > 0)
         {
             Buffer.BlockCopy(_buffer, _start, _buffer, 0, remaining);
         }

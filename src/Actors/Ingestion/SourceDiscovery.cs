@@ -10,18 +10,34 @@ using static LogAggregator.Ingestion.SourceDiscoveryProtocol;
 namespace LogAggregator.Ingestion;
 
 /// <summary>
-/// Expands LOG_SOURCES every COLLECT_INTERVAL and runs one <see cref="FileTailer"/> per file, keyed by the file's
+/// Expands LOG_SOURCES when a watched directory gains or loses a name (inotify, at once) and every COLLECT_INTERVAL
+/// (the fallback), and runs one <see cref="FileTailer"/> per file, keyed by the file's
 /// identity (device and inode), not its name: a file renamed to another name the globs match keeps its tailer, its
 /// checkpoint and its agent. It remembers (persisted) every identity it tails and where it was last seen, so after a
 /// restart a file rotated while the node was down is found in its directory and finished from its checkpoint. It
 /// owns one file-system watcher per directory (inotify instances are scarce) and forwards each change to the
 /// file's tailer; a rename out of the globs of a file never tailed (created and rotated between two scans) still
-/// gets it read.
+/// gets it read. Only regular files (or symbolic links to one) are tailed: anything else matching a glob is reported
+/// once and in /health. It also answers for ingestion's health: tailers stalled or restarted repeatedly.
 /// </summary>
 public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
 {
     public const string ActorName = "source-discovery";
     private const int SnapshotEvery = 200;
+
+    /// <summary>Restarts within <see cref="FailureWindow"/> from which a tailer counts as failing repeatedly.</summary>
+    public const int RepeatedFailures = 3;
+
+    private static readonly TimeSpan FailureWindow = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Tailers starting at once (recovering, looking for their file, taking over an old checkpoint): thousands of
+    /// files found at start would otherwise hit the journal at once, time out and open its circuit breaker.
+    /// </summary>
+    private const int MaxStarting = 32;
+
+    /// <summary>How long notifications are gathered into one scan.</summary>
+    private static readonly TimeSpan NotifiedScanDelay = TimeSpan.FromMilliseconds(50);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly LogAggregatorSettings _settings;
@@ -34,7 +50,16 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
     private readonly HashSet<string> _leaving = new(StringComparer.Ordinal);
     private readonly HashSet<string> _finished = new(StringComparer.Ordinal);
     private readonly Dictionary<string, FileSystemWatcher> _watchers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _skipped = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _stalled = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (Queue<DateTimeOffset> At, string Error)> _failures = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _starting = new(StringComparer.Ordinal);
+    private readonly Queue<string> _toStart = new();
+    private readonly Dictionary<string, string> _waiting = new(StringComparer.Ordinal);
     private Dictionary<string, string> _identityAt = new(StringComparer.Ordinal);
+
+    /// <summary>The identities the last scan found under a matching name; null before the first scan.</summary>
+    private HashSet<string>? _seen;
 
     public SourceDiscovery(LogAggregatorSettings settings, ILogStore store, IActorRef agentStores, TimeProvider? clock = null)
     {
@@ -61,6 +86,24 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
         Recover<RecoveryCompleted>(_ => Begin());
 
         Command<Rescan>(_ => Scan());
+        Command<RescanSoon>(_ => Scan());
+        Command<FileTailerProtocol.TailerStalled>(stalled =>
+        {
+            if (stalled.Problem is null)
+            {
+                _stalled.Remove(stalled.FileIdentity);
+            }
+            else
+            {
+                _stalled[stalled.FileIdentity] = stalled.Problem;
+            }
+        });
+        Command<GetIngestionHealth>(_ => Sender.Tell(Health()));
+        Command<FileTailerProtocol.TailerReady>(ready =>
+        {
+            _starting.Remove(ready.FileIdentity);
+            StartWaiting();
+        });
         Command<PathChanged>(OnPathChanged);
         Command<FileTailerProtocol.TailerFinished>(finished =>
         {
@@ -120,28 +163,77 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
         {
             // A tailer that fails is restarted from its checkpoint; the decision shows in the log with its path.
             _log.Warning("Tailer {Tailer} failed ({Error}); restarting it from its checkpoint", Sender.Path, e.Message);
+            if (_tailers.FirstOrDefault(kv => kv.Value.Equals(Sender)).Key is { } identity)
+            {
+                var times = _failures.TryGetValue(identity, out var failures) ? failures.At : new Queue<DateTimeOffset>();
+                times.Enqueue(_clock.GetUtcNow());
+                _failures[identity] = (times, e.Message);
+            }
+
             return Directive.Restart;
         });
+
+    private IngestionHealth Health()
+    {
+        var now = _clock.GetUtcNow();
+        var stuck = new List<StuckTailer>();
+        foreach (var (identity, (times, error)) in _failures.ToList())
+        {
+            while (times.Count > 0 && now - times.Peek() > FailureWindow)
+            {
+                times.Dequeue();
+            }
+
+            if (times.Count == 0)
+            {
+                _failures.Remove(identity);
+            }
+            else if (times.Count >= RepeatedFailures)
+            {
+                stuck.Add(new StuckTailer(PathOf(identity), $"failed {times.Count} times in the last minute: {error}"));
+            }
+        }
+
+        stuck.AddRange(_stalled.Where(kv => _tailers.ContainsKey(kv.Key)).Select(kv => new StuckTailer(PathOf(kv.Key), kv.Value)));
+        return new IngestionHealth(
+            _tailers.Keys.Count(id => !_finished.Contains(id)),
+            _skipped.Select(kv => new SkippedFile(kv.Key, kv.Value)).OrderBy(s => s.Path, StringComparer.Ordinal).ToList(),
+            stuck.OrderBy(s => s.Path, StringComparer.Ordinal).ToList());
+    }
+
+    private string PathOf(string identity) => _known.GetValueOrDefault(identity, identity);
 
     private void Scan()
     {
         // Which file each matching name leads to now. A stat by name only picks the tailer: the tailer opens the
         // name and trusts only what its handle says, so a rename in between cannot make it read another file.
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        var skipped = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var pattern in _settings.LogSources)
         {
-            foreach (var path in Globs.Expand(pattern, _workingDirectory))
+            foreach (var path in Globs.Expand(pattern, _workingDirectory, directoriesToo: true))
             {
-                if (FileIdentity.OfPath(path) is { IsRegular: true } status)
+                // stat follows symbolic links: a link is tailed only when it leads to a regular file.
+                switch (FileIdentity.OfPath(path))
                 {
-                    seen.TryAdd(status.Identity, path);
+                    case { IsRegular: true } status:
+                        seen.TryAdd(status.Identity, path);
+                        break;
+                    case { } other:
+                        skipped.TryAdd(path, IsLink(path)
+                            ? $"a symbolic link to a {other.Kind}, not to a regular file"
+                            : $"a {other.Kind}, not a regular file");
+                        break;
                 }
             }
 
             Watch(Path.GetDirectoryName(Path.GetFullPath(pattern, _workingDirectory))!);
         }
 
+        Skip(skipped);
+
         _identityAt = seen.ToDictionary(kv => kv.Value, kv => kv.Key, StringComparer.Ordinal);
+        _seen = [.. seen.Keys];
         foreach (var (identity, path) in seen)
         {
             Follow(identity, path);
@@ -150,6 +242,36 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
         foreach (var identity in _tailers.Keys.Where(id => !seen.ContainsKey(id) && _leaving.Add(id)).ToList())
         {
             _tailers[identity].Tell(FileTailerProtocol.FileLeftSources.Instance);
+        }
+    }
+
+    private static bool IsLink(string path)
+    {
+        try
+        {
+            return File.GetAttributes(path).HasFlag(FileAttributes.ReparsePoint);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Names that match but are not regular files are never opened by a tailer; each is reported once.</summary>
+    private void Skip(Dictionary<string, string> skipped)
+    {
+        foreach (var (path, reason) in skipped)
+        {
+            if (!_skipped.TryGetValue(path, out var known) || known != reason)
+            {
+                _log.Warning("Not tailing {Path}: it is {Reason}", path, reason);
+            }
+        }
+
+        _skipped.Clear();
+        foreach (var (path, reason) in skipped)
+        {
+            _skipped[path] = reason;
         }
     }
 
@@ -179,12 +301,46 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
             return;
         }
 
+        if (_starting.Count >= MaxStarting)
+        {
+            if (_waiting.TryAdd(identity, path))
+            {
+                _toStart.Enqueue(identity);
+            }
+            else
+            {
+                _waiting[identity] = path;
+            }
+
+            return;
+        }
+
+        _waiting.Remove(identity);
+        _starting.Add(identity);
+
         var props = FileTailer.Props(identity, path, _settings.AkkaHostname, _settings.Ingestion, _store, _agentStores, _clock)
             .WithDispatcher(IngestionDispatcher.Id);
         var tailer = Context.ActorOf(props, "file-tailer-" + Uri.EscapeDataString(identity));
         Context.Watch(tailer);
         _tailers[identity] = tailer;
+        if (_seen is not null && !_seen.Contains(identity) && _leaving.Add(identity))
+        {
+            // Waited its turn to start while no matching name led to it any more (rotated while the node was down).
+            tailer.Tell(FileTailerProtocol.FileLeftSources.Instance);
+        }
+
         _log.Info("Tailing {Path} ({Identity})", path, identity);
+    }
+
+    private void StartWaiting()
+    {
+        while (_starting.Count < MaxStarting && _toStart.TryDequeue(out var identity))
+        {
+            if (_waiting.Remove(identity, out var path))
+            {
+                StartTailer(identity, path);
+            }
+        }
     }
 
     private void OnTerminated(Terminated terminated)
@@ -196,6 +352,8 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
         }
 
         _tailers.Remove(identity);
+        _stalled.Remove(identity);
+        _starting.Remove(identity);
         _leaving.Remove(identity);
         _finished.Remove(identity);
         // Finished while a matching name led to it again (renamed back): it is a file to tail like any other.
@@ -203,6 +361,8 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
         {
             Follow(identity, path);
         }
+
+        StartWaiting();
     }
 
     /// <summary>Applied at once; persisted without holding up discovery (a crash loses at most a rename seen again at the next scan).</summary>
@@ -266,7 +426,10 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
             StartTailer(status.Identity, changed.Path);
         }
 
-        Scan();
+        if (!Timers.IsTimerActive("notified-scan"))
+        {
+            Timers.StartSingleTimer("notified-scan", RescanSoon.Instance, NotifiedScanDelay);
+        }
     }
 
     private bool Matched(string path) => _settings.LogSources.Any(pattern =>

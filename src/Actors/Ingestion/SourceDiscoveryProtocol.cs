@@ -20,6 +20,29 @@ public static class SourceDiscoveryProtocol
 
     public sealed record TailedFilesResponse(IReadOnlyList<string> Paths);
 
+    /// <summary>How ingestion is doing, for /health; answered with <see cref="IngestionHealth"/>.</summary>
+    public sealed class GetIngestionHealth
+    {
+        public static readonly GetIngestionHealth Instance = new();
+        private GetIngestionHealth() { }
+    }
+
+    /// <summary>Files tailed, names matching LOG_SOURCES that are not tailed and why, and tailers in trouble.</summary>
+    public sealed record IngestionHealth(int TailedFiles, IReadOnlyList<SkippedFile> Skipped, IReadOnlyList<StuckTailer> Stuck);
+
+    /// <summary>A name matching LOG_SOURCES that is not tailed: not a regular file (a FIFO, a socket, a device, a directory).</summary>
+    public sealed record SkippedFile(string Path, string Reason);
+
+    /// <summary>A tailer whose stores do not acknowledge, or that keeps failing.</summary>
+    public sealed record StuckTailer(string Path, string Reason);
+
+    /// <summary>Rescan soon: a watched directory gained or lost a name (bursts of notifications make one scan).</summary>
+    internal sealed class RescanSoon : IDeadLetterSuppression
+    {
+        public static readonly RescanSoon Instance = new();
+        private RescanSoon() { }
+    }
+
     /// <summary>Persisted: the file with this identity is tailed and was last seen at <paramref name="Path"/>.</summary>
     public sealed record FileFound(string FileIdentity, string Path);
 

@@ -24,8 +24,11 @@ public sealed class LogAggregatorSerializer(ExtendedActorSystem system) : Serial
     /// <summary>Manifest ↔ type. Manifests are part of the stored data: never rename one.</summary>
     private static readonly (string Manifest, Type Type)[] Types =
     [
-        // "checkpoint-advanced" and "tailer-checkpoint" were the per-path checkpoints before issue 7; never reuse them.
+        // The per-path checkpoints before issue 7: only read (an upgrade takes them over), never written again.
+        ("checkpoint-advanced", typeof(LegacyCheckpoints.CheckpointAdvanced)),
+        ("tailer-checkpoint", typeof(LegacyCheckpoints.TailerCheckpoint)),
         ("tailed-file-started", typeof(FileTailerProtocol.TailedFileStarted)),
+        ("tailed-file-adopted", typeof(FileTailerProtocol.TailedFileAdopted)),
         ("tailed-file-advanced", typeof(FileTailerProtocol.TailedFileAdvanced)),
         ("tailed-file-checkpoint", typeof(FileTailerProtocol.TailedFileCheckpoint)),
         ("file-found", typeof(SourceDiscoveryProtocol.FileFound)),

@@ -13,35 +13,48 @@ public sealed class HealthController(
     ActorSystem system, LogAggregatorSettings settings, IRequiredActor<SourceDiscovery> discovery, ILogStore store)
     : ControllerBase
 {
-    /// <summary>200 while the store takes writes; 503 "degraded" with the reason while it does not (a full disk).</summary>
+    /// <summary>
+    /// 200 while the store takes writes and every tailer keeps up; 503 "degraded" with the reason while the store
+    /// cannot write (a full disk) or a tailer is stuck (its stores not acknowledging) or failing repeatedly.
+    /// </summary>
     [HttpGet("/health")]
     public async Task<IActionResult> Get()
     {
         var storage = await store.CheckHealthAsync(HttpContext.RequestAborted);
         var cluster = Cluster.Get(system);
         var state = cluster.State;
-        int? tailed = null;
+        SourceDiscoveryProtocol.IngestionHealth? ingestion = null;
         try
         {
             var actor = await discovery.GetAsync(HttpContext.RequestAborted);
-            tailed = (await actor.Ask<SourceDiscoveryProtocol.TailedFilesResponse>(
-                SourceDiscoveryProtocol.GetTailedFiles.Instance, TimeSpan.FromSeconds(2), HttpContext.RequestAborted)).Paths.Count;
+            ingestion = await actor.Ask<SourceDiscoveryProtocol.IngestionHealth>(
+                SourceDiscoveryProtocol.GetIngestionHealth.Instance, TimeSpan.FromSeconds(2), HttpContext.RequestAborted);
         }
         catch (AskTimeoutException)
         {
-            // Health answers even when discovery is busy; the count is simply left out.
+            // Health answers even when discovery is busy; the ingestion part is simply left out.
         }
 
-        return StatusCode(storage.Healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable, new
+        var stuck = ingestion?.Stuck ?? [];
+        var reason = storage.Reason
+            ?? (stuck.Count == 0 ? null : "ingestion: " + string.Join("; ", stuck.Select(s => $"{s.Path}: {s.Reason}")));
+        var healthy = storage.Healthy && stuck.Count == 0;
+        return StatusCode(healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable, new
         {
-            status = storage.Healthy ? "healthy" : "degraded",
-            reason = storage.Reason,
+            status = healthy ? "healthy" : "degraded",
+            reason,
             service = "log-aggregator",
             timestamp = DateTime.UtcNow,
             aggregated_dir = settings.AggregatedDir,
             retention_days = settings.RetentionDays,
             log_sources = settings.LogSources,
-            tailed_files = tailed,
+            tailed_files = ingestion?.TailedFiles,
+            ingestion = ingestion is null ? null : new
+            {
+                tailed_files = ingestion.TailedFiles,
+                skipped = ingestion.Skipped.Select(f => new { path = f.Path, reason = f.Reason }),
+                stuck = stuck.Select(t => new { path = t.Path, reason = t.Reason }),
+            },
             database_provider = settings.DatabaseProvider.ToString().ToLowerInvariant(),
             cluster = new
             {

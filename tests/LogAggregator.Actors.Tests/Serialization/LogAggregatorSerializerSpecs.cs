@@ -33,6 +33,36 @@ public sealed class LogAggregatorSerializerSpecs : ActorSpec
         Assert.Equal(message, copy);
     }
 
+    [Theory]
+    [InlineData("checkpoint-advanced", """{"FileIdentity":"803:1a2b","Generation":2,"Offset":123456}""")]
+    [InlineData("tailer-checkpoint", """{"FileIdentity":"803:1a2b","Generation":2,"Offset":123456,"MarkIdentity":"803:1a2b#2"}""")]
+    public void Per_path_checkpoints_written_before_issue_7_are_still_read(string manifest, string json)
+    {
+        // The bytes the previous version wrote under these manifests (System.Text.Json of its records).
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerForType(typeof(LegacyCheckpoints.CheckpointAdvanced));
+
+        var read = serializer.FromBinary(System.Text.Encoding.UTF8.GetBytes(json), manifest);
+
+        object expected = manifest == "checkpoint-advanced"
+            ? new LegacyCheckpoints.CheckpointAdvanced("803:1a2b", 2, 123_456)
+            : new LegacyCheckpoints.TailerCheckpoint("803:1a2b", 2, 123_456);
+        Assert.Equal(expected, read);
+    }
+
+    [Fact]
+    public void An_adopted_checkpoint_round_trips_with_its_marks()
+    {
+        var message = new FileTailerProtocol.TailedFileAdopted(
+            "803:1a2b", 0x5eed, "/var/log/atlas.log", new Fingerprint(3, "00ff"), 600, [new FileTailerProtocol.AdoptedMark("ATLAS", 700)]);
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(message);
+
+        var copy = (FileTailerProtocol.TailedFileAdopted)serializer.FromBinary(serializer.ToBinary(message), serializer.Manifest(message));
+
+        Assert.Equal("tailed-file-adopted", serializer.Manifest(message));
+        Assert.Equal(message.Marks, copy.Marks);
+        Assert.Equal(message with { Marks = copy.Marks }, copy);
+    }
+
     [Fact]
     public void Known_files_round_trip_with_every_file()
     {

@@ -133,8 +133,10 @@ public sealed class LocalAlertThresholds : ReceiveActor
 
             foreach (var child in children)
             {
+                // As the shard region passivates or hands off: the stop message queues behind what the entity was
+                // sent, so nothing handed to it is dropped (only a crash drops a mailbox, and the catch-up covers that).
                 Context.Watch(child);
-                Context.Stop(child);
+                child.Tell(AlertThresholdProtocol.Stop.Instance);
             }
 
             var left = children.Count;

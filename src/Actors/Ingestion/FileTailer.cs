@@ -17,7 +17,7 @@ namespace LogAggregator.Ingestion;
 /// checkpoint the lines already stored are skipped. A content replaced under the same identity (truncation, even one
 /// regrown past the old offset, or a reused inode) is read again from 0 as a new generation. Told by discovery that
 /// no name in LOG_SOURCES leads to the file any more, the tailer reads on until the file is idle, then forgets it.
-/// States: Starting (marks loading) → Tailing ⇄ StartingOver (a new generation) → Finishing.
+/// States: Starting (marks loading) → Tailing ⇄ Draining (then a new generation, or the file is forgotten).
 /// </summary>
 public sealed class FileTailer : ReceivePersistentActor, IWithTimers
 {
@@ -279,27 +279,20 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         CommonCommands();
     }
 
-    /// <summary>The content was replaced: what was read of the old one is stored, then the new one is read from 0.</summary>
-    private void StartingOver()
+    /// <summary>
+    /// Everything read is sent; once every batch is acknowledged, <paramref name="drained"/> runs: the next generation
+    /// when the content was replaced (starting over), forgetting the file when it is finished.
+    /// </summary>
+    private void DrainThen(Action drained)
     {
-        Command<FileChanged>(_ => { });
-        Command<Poll>(_ =>
+        Become(() => Draining(drained));
+        if (_batches.Empty)
         {
-            CheckAckDeadline();
-            NextPoll();
-        });
-        Command<StoreEntriesResult>(result =>
-        {
-            if (Stored(result) && _batches.Empty)
-            {
-                StartGeneration();
-            }
-        });
-        CommonCommands();
+            drained();
+        }
     }
 
-    /// <summary>The file is idle and out of LOG_SOURCES: the last batches are acknowledged, then the tailer forgets it.</summary>
-    private void Finishing()
+    private void Draining(Action drained)
     {
         Command<FileChanged>(_ => { });
         Command<Poll>(_ =>
@@ -311,7 +304,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         {
             if (Stored(result) && _batches.Empty)
             {
-                Forget();
+                drained();
             }
         });
         CommonCommands();
@@ -360,7 +353,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         Self.Tell(FileChanged.Instance);
     }
 
-    /// <summary>Reads what the window has room for; false when the content turned out replaced (now StartingOver).</summary>
+    /// <summary>Reads what the window has room for; false when the content turned out replaced (now draining).</summary>
     private bool ReadAvailable()
     {
         if (_copy is null && _cursor!.Check() == FileCheck.Replaced)
@@ -423,16 +416,12 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         return true;
     }
 
-    /// <summary>What is left of this content is stored, then its replacement is read from 0 (StartingOver).</summary>
+    /// <summary>What is left of this content is stored, then its replacement is read from 0.</summary>
     private void StartOver()
     {
         FlushAssembler();
         _batches.SendPending(Send(), all: true);
-        Become(StartingOver);
-        if (_batches.Empty)
-        {
-            StartGeneration();
-        }
+        DrainThen(StartGeneration);
     }
 
     /// <summary>The file being read: the copy of a truncated content while its tail is finished, else the file itself.</summary>
@@ -457,11 +446,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
             FlushPartialLine();
             FlushAssembler();
             _batches.SendPending(Send(), all: true);
-            Become(Finishing);
-            if (_batches.Empty)
-            {
-                Forget();
-            }
+            DrainThen(Forget);
 
             return;
         }

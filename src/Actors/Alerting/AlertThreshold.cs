@@ -190,29 +190,12 @@ public sealed class AlertThreshold : ReceivePersistentActor, IWithTimers
             _state = _state.Apply(e);
             _log.Info("Alert {AlertId} raised for {Key}: {Reason}; cooldown until {CooldownUntil:o}", alert.Id, alert.Key, alert.Reason, e.CooldownUntil);
             _notifier.Tell(new Deliver(alert));
-            Timers.StartPeriodicTimer("redeliver", RedeliverPending.Instance, _redeliverEvery);
+            Timers.StartPeriodicTimer(PendingDeliveries.TimerKey, RedeliverPending.Instance, _redeliverEvery);
             MaybeSnapshot();
         });
     }
 
-    private void Redeliver()
-    {
-        if (_state.Pending.IsEmpty)
-        {
-            Timers.Cancel("redeliver");
-            return;
-        }
-
-        foreach (var alert in _state.Pending)
-        {
-            _notifier.Tell(new Deliver(alert));
-        }
-
-        if (!Timers.IsTimerActive("redeliver"))
-        {
-            Timers.StartPeriodicTimer("redeliver", RedeliverPending.Instance, _redeliverEvery);
-        }
-    }
+    private void Redeliver() => PendingDeliveries.Redeliver(_state.Pending, _notifier, Timers, _redeliverEvery);
 
     /// <summary>
     /// The occurrences the store holds for this key within the last window (by entry time): the entries of the

@@ -141,7 +141,7 @@ public sealed class DailySummary : ReceivePersistentActor, IWithTimers
             _state = _state.Apply(e);
             _log.Info("Daily error summary {AlertId} for the 24 h to {DueAt:o}: {Total} errors", alert.Id, e.DueAt, alert.Count);
             _notifier.Tell(new Deliver(alert));
-            Timers.StartPeriodicTimer("redeliver", RedeliverPending.Instance, _redeliverEvery);
+            Timers.StartPeriodicTimer(PendingDeliveries.TimerKey, RedeliverPending.Instance, _redeliverEvery);
             MaybeSnapshot();
         });
     }
@@ -168,24 +168,7 @@ public sealed class DailySummary : ReceivePersistentActor, IWithTimers
             SummaryAgent, null, summary.TotalErrors, from, due, Now, [], link);
     }
 
-    private void Redeliver()
-    {
-        if (_state.Pending.IsEmpty)
-        {
-            Timers.Cancel("redeliver");
-            return;
-        }
-
-        foreach (var alert in _state.Pending)
-        {
-            _notifier.Tell(new Deliver(alert));
-        }
-
-        if (!Timers.IsTimerActive("redeliver"))
-        {
-            Timers.StartPeriodicTimer("redeliver", RedeliverPending.Instance, _redeliverEvery);
-        }
-    }
+    private void Redeliver() => PendingDeliveries.Redeliver(_state.Pending, _notifier, Timers, _redeliverEvery);
 
     private void MaybeSnapshot()
     {

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+using Akka.Actor;
 using Akka.Event;
 
 namespace LogAggregator.Alerting;
@@ -18,5 +20,34 @@ public sealed class RedeliverPending : IDeadLetterSuppression
 
     private RedeliverPending()
     {
+    }
+}
+
+/// <summary>What every decider does with its alerts the notifier has not accepted yet.</summary>
+public static class PendingDeliveries
+{
+    public const string TimerKey = "redeliver";
+
+    /// <summary>
+    /// Sends <see cref="AlertNotifierProtocol.Deliver"/> again for each pending alert and keeps the redelivery timer
+    /// running while any is pending; with none pending the timer stops.
+    /// </summary>
+    public static void Redeliver(ImmutableList<Alert> pending, IActorRef notifier, ITimerScheduler timers, TimeSpan every)
+    {
+        if (pending.IsEmpty)
+        {
+            timers.Cancel(TimerKey);
+            return;
+        }
+
+        foreach (var alert in pending)
+        {
+            notifier.Tell(new AlertNotifierProtocol.Deliver(alert));
+        }
+
+        if (!timers.IsTimerActive(TimerKey))
+        {
+            timers.StartPeriodicTimer(TimerKey, RedeliverPending.Instance, every);
+        }
     }
 }

@@ -139,7 +139,7 @@ public sealed class SilentAgentCheck : ReceivePersistentActor, IWithTimers
                     Applied(e);
                     _log.Info("Agent {Agent} is silent since {Last:o}: alert {AlertId}", agent, last, alert.Id);
                     _notifier.Tell(new Deliver(alert));
-                    Timers.StartPeriodicTimer("redeliver", RedeliverPending.Instance, _redeliverEvery);
+                    Timers.StartPeriodicTimer(PendingDeliveries.TimerKey, RedeliverPending.Instance, _redeliverEvery);
                 });
             }
             else if (!silent && _state.Silent.Contains(agentKey))
@@ -173,24 +173,7 @@ public sealed class SilentAgentCheck : ReceivePersistentActor, IWithTimers
         }
     }
 
-    private void Redeliver()
-    {
-        if (_state.Pending.IsEmpty)
-        {
-            Timers.Cancel("redeliver");
-            return;
-        }
-
-        foreach (var alert in _state.Pending)
-        {
-            _notifier.Tell(new Deliver(alert));
-        }
-
-        if (!Timers.IsTimerActive("redeliver"))
-        {
-            Timers.StartPeriodicTimer("redeliver", RedeliverPending.Instance, _redeliverEvery);
-        }
-    }
+    private void Redeliver() => PendingDeliveries.Redeliver(_state.Pending, _notifier, Timers, _redeliverEvery);
 
     private sealed record Checked(DateTime Now, IReadOnlyList<(string AgentKey, string Agent, DateTime? Last)> Newest);
 }

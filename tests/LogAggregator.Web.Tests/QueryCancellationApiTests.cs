@@ -1,3 +1,4 @@
+using LogAggregator.Tests.Shared;
 using System.Net;
 using System.Text.Json;
 using LogAggregator.Model;
@@ -75,18 +76,18 @@ public sealed class QueryCancellationApiTests
     /// The server's real store, except that a search for <see cref="Blocking"/> scans until its token is cancelled,
     /// recording the token it got and that the cancellation arrived.
     /// </summary>
-    private sealed class ScanBlockingStore(ILogStore inner) : ILogStore
+    private sealed class ScanBlockingStore(ILogStore inner) : ForwardingLogStore(inner, ownsInner: true)
     {
         public TaskCompletionSource<CancellationToken> Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public TaskCompletionSource Cancelled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public async Task<IReadOnlyList<StoredEntry>> SearchAsync(
+        public override async Task<IReadOnlyList<StoredEntry>> SearchAsync(
             SearchPattern pattern, LogFilter filter, Paging paging, CancellationToken cancellationToken = default)
         {
             if (pattern.Text != Blocking)
             {
-                return await inner.SearchAsync(pattern, filter, paging, cancellationToken);
+                return await Inner.SearchAsync(pattern, filter, paging, cancellationToken);
             }
 
             Started.TrySetResult(cancellationToken);
@@ -99,42 +100,5 @@ public sealed class QueryCancellationApiTests
             Cancelled.TrySetResult();
             throw new OperationCanceledException(cancellationToken);
         }
-
-        public Task<IReadOnlyList<string>> AppendAsync(
-            IReadOnlyList<LogEntry> entries, IReadOnlyList<SourceMark> marks, CancellationToken cancellationToken = default) =>
-            inner.AppendAsync(entries, marks, cancellationToken);
-
-        public Task<IReadOnlyList<string>> AdmitAgentsAsync(
-            IReadOnlyCollection<string> agentKeys, int maxAgentsPerDay, CancellationToken cancellationToken = default) =>
-            inner.AdmitAgentsAsync(agentKeys, maxAgentsPerDay, cancellationToken);
-
-        public Task<IReadOnlyList<SourceMark>> GetMarksAsync(string sourceKey, CancellationToken cancellationToken = default) =>
-            inner.GetMarksAsync(sourceKey, cancellationToken);
-
-        public Task<LogPage> QueryAsync(LogFilter filter, Paging paging, CancellationToken cancellationToken = default) =>
-            inner.QueryAsync(filter, paging, cancellationToken);
-
-        public Task<StoredEntry?> GetAsync(string id, CancellationToken cancellationToken = default) => inner.GetAsync(id, cancellationToken);
-
-        public Task<LogContext?> GetContextAsync(string id, int before, int after, CancellationToken cancellationToken = default) =>
-            inner.GetContextAsync(id, before, after, cancellationToken);
-
-        public Task<Histogram> HistogramAsync(LogFilter filter, HistogramInterval interval, CancellationToken cancellationToken = default) =>
-            inner.HistogramAsync(filter, interval, cancellationToken);
-
-        public Task<ErrorSummary> ErrorSummaryAsync(DateTime from, DateTime to, int top, CancellationToken cancellationToken = default) =>
-            inner.ErrorSummaryAsync(from, to, top, cancellationToken);
-
-        public Task<IReadOnlyList<string>> GetAgentsAsync(CancellationToken cancellationToken = default) => inner.GetAgentsAsync(cancellationToken);
-
-        public Task<StoreStats> GetStatsAsync(CancellationToken cancellationToken = default) => inner.GetStatsAsync(cancellationToken);
-
-        public Task<IReadOnlyList<DateOnly>> DeleteDaysBeforeAsync(DateOnly oldestKept, CancellationToken cancellationToken = default) =>
-            inner.DeleteDaysBeforeAsync(oldestKept, cancellationToken);
-
-        public Task<StoreHealth> CheckHealthAsync(CancellationToken cancellationToken = default) => inner.CheckHealthAsync(cancellationToken);
-
-        /// <summary>The wrapper owns the server's store (see LogAggregatorApp.Build).</summary>
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }

@@ -64,7 +64,7 @@ public static class AkkaConfiguration
             return builder;
         }
 
-        builder.AddAlertThresholds(clusterOfOne).AddAlertCatchUp();
+        builder.AddAlertThresholds(clusterOfOne).AddAlertIntake().AddAlertCatchUp();
         if (alerting.DailySummary.Enabled)
         {
             builder.AddDailySummary();
@@ -90,7 +90,13 @@ public static class AkkaConfiguration
         akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
         """);
 
-    /// <summary>Actor state (tailer checkpoints) lives in Akka.Persistence.Sql on an embedded SQLite file.</summary>
+    /// <summary>
+    /// Actor state (tailer checkpoints, discovered files, alert decisions, the outbox) lives in Akka.Persistence.Sql on
+    /// an embedded SQLite file (<see cref="StateDatabase"/>). The journal writes through an Akka.Streams queue whose
+    /// stages would run on the default dispatcher, the .NET thread pool that also serves HTTP; Microsoft.Data.Sqlite
+    /// does its I/O synchronously, so each commit (and its sync to disk) would hold a pool thread. They run on a
+    /// dispatcher of their own instead.
+    /// </summary>
     private static Config PersistenceConfig(LogAggregatorSettings settings)
     {
         var connection = System.Text.Json.JsonSerializer.Serialize(
@@ -101,11 +107,19 @@ public static class AkkaConfiguration
                 connection-string = {{connection}}
                 provider-name = "SQLite.MS"
                 auto-initialize = on
+                materializer-dispatcher = "log-aggregator-persistence-dispatcher"
               }
               snapshot-store.sql {
                 connection-string = {{connection}}
                 provider-name = "SQLite.MS"
                 auto-initialize = on
+              }
+            }
+            log-aggregator-persistence-dispatcher {
+              type = ForkJoinDispatcher
+              throughput = 100
+              dedicated-thread-pool {
+                thread-count = 2
               }
             }
             """);

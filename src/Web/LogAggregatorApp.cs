@@ -33,6 +33,7 @@ public static class LogAggregatorApp
         var directoryLock = DataDirectoryLock.Acquire(settings.AggregatedDir);
         try
         {
+            StateDatabase.Prepare(settings.StateDatabasePath);
             return Build(rest, settings, hocon, directoryLock, decorateStore);
         }
         catch

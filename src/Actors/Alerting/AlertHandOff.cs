@@ -6,14 +6,16 @@ namespace LogAggregator.Alerting;
 
 /// <summary>
 /// How committed entries reach alerting: grouped per alert key, one <see cref="RecordOccurrences"/> per key per
-/// batch. Used by every agent store after a commit and by the catch-up at start, so both classify alike.
+/// batch. Used by every agent store after a commit (classifying on the store's own thread, so the agents of a node
+/// classify in parallel) and by the catch-up at start, so both classify alike. An agent store's groups go to the
+/// node's <see cref="AlertIntake"/>, which merges them across commits before the deciders see them.
 /// </summary>
-public sealed class AlertHandOff(IActorRef thresholds, AlertRules rules, TimeProvider clock)
+public sealed class AlertHandOff(IActorRef intake, AlertRules rules, TimeProvider clock)
 {
     /// <summary>Alerting off: committed entries go nowhere.</summary>
     public static readonly AlertHandOff None = new(ActorRefs.Nobody, new AlertRules(DisabledSettings()), TimeProvider.System);
 
-    public bool Enabled => !thresholds.IsNobody();
+    public bool Enabled => !intake.IsNobody();
 
     /// <summary>Hands the alert-worthy entries of a committed append (ids in the same order) to their keys.</summary>
     public void Hand(IEnumerable<LogEntry> entries, IReadOnlyList<string> ids)
@@ -23,9 +25,10 @@ public sealed class AlertHandOff(IActorRef thresholds, AlertRules rules, TimePro
             return;
         }
 
-        foreach (var message in Group(entries, ids, rules, clock.GetUtcNow().UtcDateTime))
+        var keys = Group(entries, ids, rules, clock.GetUtcNow().UtcDateTime);
+        if (keys.Count > 0)
         {
-            thresholds.Tell(message, ActorRefs.NoSender);
+            intake.Tell(new AlertIntakeProtocol.HandOver(keys), ActorRefs.NoSender);
         }
     }
 
@@ -45,7 +48,7 @@ public sealed class AlertHandOff(IActorRef thresholds, AlertRules rules, TimePro
                 continue;
             }
 
-            byKey ??= new Dictionary<string, Builder>(StringComparer.Ordinal);
+            byKey ??= new Dictionary<string, Builder>(64, StringComparer.Ordinal);
             if (!byKey.TryGetValue(subject.Key, out var builder))
             {
                 builder = new Builder(subject);
@@ -65,7 +68,7 @@ public sealed class AlertHandOff(IActorRef thresholds, AlertRules rules, TimePro
 
     private static Configuration.AlertingSettings DisabledSettings() => new(
         false, "http://localhost:8062", TimeSpan.FromMinutes(5), 5, TimeSpan.FromMinutes(10), TimeSpan.FromHours(1),
-        TimeSpan.FromMinutes(10), 5, [], new Configuration.AlertDeliverySettings(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5)),
+        TimeSpan.FromMinutes(10), 5, TimeSpan.Zero, [], new Configuration.AlertDeliverySettings(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5)),
         new Configuration.DailySummarySettings(false, new TimeOnly(8, 0)),
         new Configuration.SilentAgentSettings(false, TimeSpan.FromMinutes(30), TimeSpan.FromHours(24), TimeSpan.FromMinutes(1)));
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -25,6 +26,28 @@ public static class AlertKeys
     /// The sharded entity's id for a key: bounded whatever the key's length (SQL journals cap persistence ids at 255
     /// characters) and free of characters a path or a journal might mind.
     /// </summary>
-    public static string EntityId(string key) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)).AsSpan(0, 16));
+    /// <remarks>
+    /// The shard region and the shard each ask for it on every message to the key, so the hashes of recent keys are
+    /// kept (up to <see cref="RememberedEntityIds"/>, then forgotten all at once and computed again).
+    /// </remarks>
+    public static string EntityId(string key)
+    {
+        if (EntityIds.TryGetValue(key, out var id))
+        {
+            return id;
+        }
+
+        id = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)).AsSpan(0, 16));
+        if (EntityIds.Count >= RememberedEntityIds)
+        {
+            EntityIds.Clear();
+        }
+
+        EntityIds.TryAdd(key, id);
+        return id;
+    }
+
+    private const int RememberedEntityIds = 50_000;
+
+    private static readonly ConcurrentDictionary<string, string> EntityIds = new(StringComparer.Ordinal);
 }

@@ -29,7 +29,9 @@ internal sealed class AlertWindow(TimeSpan window, int threshold, bool fireAtCri
         var critical = false;
         foreach (var occurrence in occurrences)
         {
-            if (!Remember(occurrence.Id) || occurrence.Timestamp < cooldownUntil)
+            // Inside the cooldown nothing counts, now or when handed over again (the cooldown only moves later),
+            // so such an id need not be remembered.
+            if (occurrence.Timestamp < cooldownUntil || !Remember(occurrence.Id))
             {
                 continue;
             }

@@ -14,6 +14,10 @@ namespace LogAggregator.Configuration;
 /// just before a crash still counts; occurrences are told apart by entry id, so nothing counts twice.
 /// </param>
 /// <param name="Samples">Sample entries an alert carries.</param>
+/// <param name="HandOffLinger">
+/// How long a node's <see cref="Alerting.AlertIntake"/> merges the occurrences of one key from successive commits
+/// before the key's decider gets them; zero hands each commit's on at once.
+/// </param>
 public sealed record AlertingSettings(
     bool Enabled,
     string PublicUrl,
@@ -23,6 +27,7 @@ public sealed record AlertingSettings(
     TimeSpan MaxEntryAge,
     TimeSpan CatchUp,
     int Samples,
+    TimeSpan HandOffLinger,
     IReadOnlyList<KnownPatternSettings> Patterns,
     AlertDeliverySettings Delivery,
     DailySummarySettings DailySummary,

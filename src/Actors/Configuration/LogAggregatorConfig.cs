@@ -195,6 +195,7 @@ public static class LogAggregatorConfig
                 MaxEntryAge: PositiveDuration(root, "alerting.max-entry-age", "log-aggregator.alerting.max-entry-age"),
                 CatchUp: PositiveDuration(root, "alerting.catch-up", "log-aggregator.alerting.catch-up"),
                 Samples: Positive(root, "alerting.samples", "log-aggregator.alerting.samples"),
+                HandOffLinger: NonNegativeDuration(root, "alerting.hand-off-linger", "log-aggregator.alerting.hand-off-linger"),
                 Patterns: KnownPatterns(root),
                 Delivery: new AlertDeliverySettings(
                     RequestTimeout: PositiveDuration(root, "alerting.delivery.request-timeout", "log-aggregator.alerting.delivery.request-timeout"),
@@ -269,6 +270,19 @@ public static class LogAggregatorConfig
             catch (Exception e) when (e is not ConfigurationException)
             {
                 throw new ConfigurationException($"{Name(path, name)} must be a positive duration, got '{Raw(section, path)}'");
+            }
+        }
+
+        TimeSpan NonNegativeDuration(Config section, string path, string name)
+        {
+            try
+            {
+                var value = section.GetTimeSpan(path, null, allowInfinite: false);
+                return value >= TimeSpan.Zero ? value : throw new FormatException();
+            }
+            catch (Exception e) when (e is not ConfigurationException)
+            {
+                throw new ConfigurationException($"{Name(path, name)} must be a duration of zero or more, got '{Raw(section, path)}'");
             }
         }
 

@@ -156,6 +156,12 @@ public sealed class AgentStore : ReceiveActor
         {
             Become(Idle);
         }
+
+        // After the next append has started: classifying for alerting overlaps that commit instead of delaying it.
+        if (error is null)
+        {
+            HandToAlerting(group, ids);
+        }
     }
 
     private void Answer(IReadOnlyList<Waiting> group, IReadOnlyList<string> ids)
@@ -175,9 +181,12 @@ public sealed class AgentStore : ReceiveActor
             offset += count;
             sender.Tell(new StoreEntriesResult(_agentKey, command.BatchId, count, null));
         }
+    }
 
-        // Only committed entries count toward alerts: the store is the record of occurrences (see AlertThreshold).
-        if (ids.Count == total && total > 0)
+    /// <summary>Only committed entries count toward alerts: the store is the record of occurrences (see AlertThreshold).</summary>
+    private void HandToAlerting(IReadOnlyList<Waiting> group, IReadOnlyList<string> ids)
+    {
+        if (ids.Count > 0 && ids.Count == group.Sum(w => w.Command.Entries.Count))
         {
             _alerts.Hand(group.SelectMany(w => w.Command.Entries), ids);
         }
@@ -238,8 +247,8 @@ public sealed class AgentStore : ReceiveActor
 public static class AgentStoreHosting
 {
     /// <summary>
-    /// The region of agent stores; each entity gets its <see cref="ILogStore"/> from DI. When the region of
-    /// <see cref="AlertThreshold"/> is added before it (and <see cref="AlertRules"/> is in DI), committed entries are
+    /// The region of agent stores; each entity gets its <see cref="ILogStore"/> from DI. When the node's
+    /// <see cref="AlertIntake"/> is added before it (and <see cref="AlertRules"/> is in DI), committed entries are
     /// handed to alerting.
     /// </summary>
     public static AkkaConfigurationBuilder AddAgentStores(this AkkaConfigurationBuilder builder) =>
@@ -248,8 +257,8 @@ public static class AgentStoreHosting
             (system, registry, resolver) =>
             {
                 var liveTail = new LiveTailTopic(DistributedPubSub.Get(system).Mediator);
-                var alerts = registry.TryGet<AlertThreshold>(out var thresholds)
-                    ? new AlertHandOff(thresholds, resolver.GetService<AlertRules>(), TimeProvider.System)
+                var alerts = registry.TryGet<AlertIntake>(out var intake)
+                    ? new AlertHandOff(intake, resolver.GetService<AlertRules>(), TimeProvider.System)
                     : AlertHandOff.None;
                 return agentKey => resolver.Props<AgentStore>(agentKey, liveTail, alerts);
             },

@@ -29,7 +29,8 @@ public abstract class AlertSpec : ActorSpec
         Notifier = CreateTestProbe("notifier");
         var clusterOfOne = ClusterOfOne;
         Thresholds = Sys.ActorOf(Props.Create(() => new LocalAlertThresholds(Rules, Store, Notifier.Ref, Clock, clusterOfOne)));
-        AgentStores = Sys.ActorOf(Props.Create(() => new AlertingAgentStores(Store, new AlertHandOff(Thresholds, Rules, Clock))));
+        var intake = Sys.ActorOf(AlertIntake.Props(Thresholds, TimeSpan.Zero, Rules.Settings.Samples), "alert-intake");
+        AgentStores = Sys.ActorOf(Props.Create(() => new AlertingAgentStores(Store, new AlertHandOff(intake, Rules, Clock))));
     }
 
     protected static AlertingSettings Settings { get; } = LogAggregatorConfig.Load(new Dictionary<string, string?>(), null, ShippedFile, "/work-dir").Settings.Alerting;

@@ -19,6 +19,7 @@ public sealed class KnownPatternsTests
     [InlineData("HTTP 401 from billing", "authentication")]
     [InlineData("Rate limit hit for tenant 7", "rate_limit")]
     [InlineData("Disk quota exceeded on /var", "disk_space")]
+    [InlineData("heap exhausted while the database was busy", "database_connection")]
     [InlineData("databases synced", null)]
     [InlineData("status 4010 returned", null)]
     [InlineData("roomba docked", null)]

@@ -102,14 +102,4 @@ public sealed class PanelsTests(UiServer server)
         var path = await download.PathAsync();
         return await File.ReadAllTextAsync(path!);
     }
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold within 30 s");
-            await Task.Delay(100);
-        }
-    }
 }

@@ -41,8 +41,9 @@ public sealed class QueryBarTests(UiServer server)
         await Expect(ui.Rows).ToHaveCountAsync(4);
 
         // Custom from/to (UTC) around the three-hour-old entry only.
-        await ui.Page.Locator("#from").FillAsync(now.AddHours(-4).ToString("yyyy-MM-ddTHH:mm:ss"));
-        await ui.Page.Locator("#to").FillAsync(now.AddHours(-2).ToString("yyyy-MM-ddTHH:mm:ss"));
+        await ui.Page.Locator("#custom-range > summary").ClickAsync();
+        await ui.Page.Locator("#from").FillAsync(now.AddHours(-4).ToString("yyyy-MM-ddTHH:mm"));
+        await ui.Page.Locator("#to").FillAsync(now.AddHours(-2).ToString("yyyy-MM-ddTHH:mm"));
         await ui.Page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();
         await Expect(ui.Rows).ToHaveCountAsync(1);
         await Expect(ui.Rows.First).ToContainTextAsync("filter-three-hours-old");

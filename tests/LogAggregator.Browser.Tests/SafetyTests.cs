@@ -39,6 +39,7 @@ public sealed class SafetyTests(UiServer server)
         await Expect(detail.Locator(".ctx.target")).ToContainTextAsync(Script);
 
         // The same values in the patterns table and the alerts panel.
+        await WaitForAsync(async () => (await server.Api.GetStringAsync($"/api/alerts?agent={agent}")).Contains(agent));
         await ui.Page.GetByRole(AriaRole.Link, new() { Name = "Patterns" }).ClickAsync();
         await Expect(ui.Page.Locator("#patterns tbody tr", new() { HasText = "xsspayload" }).First).ToBeVisibleAsync();
         await ui.Page.GetByRole(AriaRole.Link, new() { Name = "Alerts" }).ClickAsync();

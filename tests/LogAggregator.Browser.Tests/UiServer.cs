@@ -124,6 +124,17 @@ public sealed class UiServer : IAsyncLifetime
         return entry;
     }
 
+    /// <summary>Polls a condition the API answers (the page itself is waited on with locators).</summary>
+    public static async Task WaitForAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold within 30 s");
+            await Task.Delay(100);
+        }
+    }
+
     /// <summary>A name no other test uses, so tests sharing the server see only their own entries.</summary>
     public static string UniqueAgent(string prefix) => $"{prefix}_{Guid.NewGuid().ToString("N")[..6].ToUpperInvariant()}";
 

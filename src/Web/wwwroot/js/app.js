@@ -102,6 +102,7 @@ function render() {
 
   if (state.view !== 'logs') {
     live.stop();
+    histogram.load(state).then(showErrors);
     if (state.view === 'patterns') loadPatterns(state);
     else alerts.load();
     return;
@@ -134,6 +135,7 @@ function syncControls() {
   for (const b of form.querySelectorAll('[data-range]')) b.setAttribute('aria-pressed', String(state.range === b.dataset.range));
   fromInput.value = toLocal(state.from);
   toInput.value = toLocal(state.to);
+  if (state.from || state.to) byId('custom-range').open = true;
 }
 
 function updateLinks() {

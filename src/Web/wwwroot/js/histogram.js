@@ -40,10 +40,10 @@ export function createHistogram({ onZoom }) {
     const axis = { stroke: css('--muted'), grid: { stroke: css('--grid'), width: 1 }, ticks: { stroke: css('--grid'), width: 1 } };
     plot = new uPlot({
       width: Math.max(container.clientWidth, 200),
-      height: container.clientHeight > 60 ? container.clientHeight - 34 : 120,
+      height: plotHeight(),
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC'),
       scales: { x: { time: true, range: () => xRange }, y: { range: (u, min, max) => [0, Math.max(1, max)] } },
-      axes: [axis, { ...axis, size: 48 }],
+      axes: [{ ...axis, values: (u, splits) => timeLabels(splits) }, { ...axis, size: 48 }],
       legend: { live: true },
       cursor: { drag: { x: true, y: false, setScale: false }, points: { show: false } },
       series: [
@@ -55,7 +55,8 @@ export function createHistogram({ onZoom }) {
           width: 0,
           paths: uPlot.paths.bars({ size: [0.9, 64], align: 1 }),
           points: { show: false },
-          value: (u, v, si, di) => (di == null ? '–' : String(raw[i][di] ?? 0)),
+          // Hovered: the bucket's count; otherwise the level's total over the range.
+          value: (u, v, si, di) => String(di == null ? raw[i].reduce((a, b) => a + b, 0) : raw[i][di] ?? 0),
         })),
       ],
       hooks: {
@@ -111,7 +112,29 @@ export function createHistogram({ onZoom }) {
     return errors;
   }
 
-  new ResizeObserver(() => plot?.setSize({ width: Math.max(container.clientWidth, 200), height: plot.height })).observe(container);
+  const plotHeight = () => (innerWidth <= 700 ? 110 : 130);
+
+  // 24-hour UTC labels: "16:30", with the date where the day changes or the range spans days.
+  function timeLabels(splits) {
+    const span = xRange[1] - xRange[0];
+    let lastDay = '';
+    return splits.map((v) => {
+      const iso = new Date(v * 1e3).toISOString();
+      const day = iso.slice(5, 10);
+      const time = span > 3 * 60 ? iso.slice(11, 16) : iso.slice(11, 19);
+      const label = span > 4 * 86400 ? day : day !== lastDay && lastDay !== '' ? `${day} ${time}` : time;
+      lastDay = day;
+      return label;
+    });
+  }
+
+  let width = 0;
+  new ResizeObserver(() => {
+    if (plot && container.clientWidth > 0 && container.clientWidth !== width) {
+      width = container.clientWidth;
+      plot.setSize({ width, height: plotHeight() });
+    }
+  }).observe(container);
   matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => plot && build());
 
   return { load };

@@ -63,6 +63,13 @@ public sealed class PanelsTests(UiServer server)
         // Esc closes the opened alert.
         await ui.Page.Keyboard.PressAsync("Escape");
         await Expect(panel).ToBeHiddenAsync();
+
+        // The alert's own link (agent, pattern, time range) opens the entries behind it.
+        await alert.Locator("td").Nth(1).GetByRole(AriaRole.Button).ClickAsync();
+        await panel.GetByRole(AriaRole.Link, new() { Name = "Show the entries of this alert" }).ClickAsync();
+        await Expect(ui.Rows).ToHaveCountAsync(1);
+        await Expect(ui.Rows.First).ToContainTextAsync("vault sealed unexpectedly");
+        Assert.Contains($"agent={agent}", ui.Page.Url);
         ui.AssertNoErrors();
     }
 

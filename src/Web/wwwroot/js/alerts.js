@@ -60,6 +60,7 @@ export function createAlerts({ getState, onOpen }) {
         field('Pattern', a.pattern ?? '—'), field('Count', formatNumber(a.count)),
         field('First seen', formatTime(a.first_seen)), field('Last seen', formatTime(a.last_seen)),
         field('Delivery', `${a.delivery.state}, ${a.delivery.attempts} attempt(s)${a.delivery.path ? ' via ' + a.delivery.path : ''}`)),
+      h('p', null, h('a', { href: viewOf(a.link), 'data-nav': '' }, 'Show the entries of this alert')),
       h('h4', null, 'Samples'),
       samples,
       form);
@@ -136,6 +137,15 @@ export function createAlerts({ getState, onOpen }) {
   }
 
   const field = (name, value) => [h('dt', null, name), h('dd', null, value ?? '')];
+
+  // The alert's link names the configured public URL; its query (agent, q, from, to) is the view, opened here.
+  function viewOf(link) {
+    try {
+      return `./${new URL(link).search}`;
+    } catch {
+      return './';
+    }
+  }
 
   return { load, hide };
 }

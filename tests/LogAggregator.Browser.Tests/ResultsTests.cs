@@ -20,6 +20,18 @@ public sealed class ResultsTests(UiServer server)
         await Expect(ui.Rows).ToHaveCountAsync(2);
         await Expect(ui.Page.Locator("#total-errors")).Not.ToHaveTextAsync("–");
 
+        // A level in the legend hides and shows its bars, by mouse or keyboard.
+        var error = ui.Page.Locator("#histogram .u-legend th", new() { HasText = "ERROR" });
+        await Expect(error).ToHaveAttributeAsync("aria-pressed", "true");
+        await Expect(ui.Page.Locator("#histogram .u-legend tr.u-series", new() { HasText = "ERROR" })).ToContainTextAsync("1");
+        await error.ClickAsync();
+        await Expect(error).ToHaveAttributeAsync("aria-pressed", "false");
+        await Expect(ui.Page.Locator("#histogram .u-legend tr.u-series.u-off")).ToHaveCountAsync(1);
+        await error.FocusAsync();
+        await ui.Page.Keyboard.PressAsync("Enter");
+        await Expect(error).ToHaveAttributeAsync("aria-pressed", "true");
+        await Expect(ui.Page.Locator("#histogram .u-legend tr.u-series.u-off")).ToHaveCountAsync(0);
+
         // The hour spans the plot's width: the right quarter holds the last 15 minutes.
         var over = ui.Page.Locator("#histogram .u-over");
         var box = (await over.BoundingBoxAsync())!;
@@ -119,6 +131,26 @@ public sealed class ResultsTests(UiServer server)
         await ui.Page.GetByRole(AriaRole.Button, new() { Name = "Resume" }).ClickAsync();
         await Expect(ui.Row("live arrival two")).ToHaveCountAsync(1);
         await Expect(ui.Page.Locator("#live-pending")).ToHaveTextAsync("");
+        ui.AssertNoErrors();
+    }
+
+    [Fact]
+    public async Task Scrolling_loads_older_pages_until_every_match_is_shown()
+    {
+        var agent = UniqueAgent("PAGES");
+        var start = DateTime.UtcNow.AddHours(-2);
+        await server.PostAsync(Enumerable.Range(0, 250).Select(i => (object)Entry(agent, "INFO", $"page entry {i:D3}", start.AddSeconds(i))).ToArray());
+        await using var ui = await server.OpenAsync($"/?agent={agent}");
+        await Expect(ui.Rows).ToHaveCountAsync(100);
+        await Expect(ui.Page.Locator("#results-status")).ToHaveTextAsync("Showing 1–100 of 250");
+
+        // The reader keeps scrolling to the bottom (each poll scrolls again) until every row is there.
+        await ui.Page.WaitForFunctionAsync(
+            "() => { const s = document.querySelector('#scroller'); s.scrollTop = s.scrollHeight; return document.querySelectorAll('#results > li.row').length >= 250; }",
+            null, new() { PollingInterval = 100, Timeout = 20_000 });
+        await Expect(ui.Rows).ToHaveCountAsync(250);
+        await Expect(ui.Rows.Last).ToContainTextAsync("page entry 000");
+        await Expect(ui.Page.Locator("#results-status")).ToHaveTextAsync("Showing 1–250 of 250");
         ui.AssertNoErrors();
     }
 

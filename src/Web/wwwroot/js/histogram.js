@@ -67,9 +67,31 @@ export function createHistogram({ onZoom }) {
           u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
           onZoom(new Date(from * 1000).toISOString(), new Date(to * 1000).toISOString());
         }],
-        setSeries: [(u) => u.setData(stacked())],
+        setSeries: [(u) => {
+          u.setData(stacked());
+          markLegend(u);
+        }],
       },
     }, stacked(), container);
+    markLegend(plot, true);
+  }
+
+  // uPlot's legend toggles on click only; each level's entry also takes the keyboard and says whether it is shown.
+  function markLegend(u, first = false) {
+    const rows = u.root.querySelectorAll('.u-legend tr.u-series');
+    rows.forEach((row, i) => {
+      if (i === 0) return;
+      const label = row.querySelector('th');
+      label.setAttribute('aria-pressed', String(u.series[i].show));
+      if (!first) return;
+      label.setAttribute('role', 'button');
+      label.tabIndex = 0;
+      label.addEventListener('keydown', (event) => {
+        if (event.key !== 'Enter' && event.key !== ' ') return;
+        event.preventDefault();
+        label.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+      });
+    });
   }
 
   async function load(state) {

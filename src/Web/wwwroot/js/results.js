@@ -30,6 +30,10 @@ export function createResults({ getState, onEntryChange }) {
     if (entries.some((e) => e.isIntersecting)) loadPage();
   }, { root: scroller, rootMargin: '400px' });
   observer.observe(byId('sentinel'));
+  // The observer reports crossings only; a jump to the bottom between two of its checks is caught here.
+  scroller.addEventListener('scroll', () => {
+    if (scroller.scrollTop + scroller.clientHeight > scroller.scrollHeight - 400) loadPage();
+  }, { passive: true });
 
   newer.addEventListener('click', () => jump(Math.max(0, windowStart - WINDOW)));
   older.addEventListener('click', () => jump(windowStart + WINDOW));

@@ -102,7 +102,7 @@ function render() {
 
   if (state.view !== 'logs') {
     live.stop();
-    histogram.load(state).then(showErrors);
+    refreshTotals();
     if (state.view === 'patterns') loadPatterns(state);
     else alerts.load();
     return;
@@ -112,7 +112,8 @@ function render() {
     ['agent', 'level', 'q', 'range', 'from', 'to'].every((k) => previous[k] === state[k]);
   if (!same) {
     results.reset(state);
-    histogram.load(state).then(showErrors);
+    histogram.load(state);
+    refreshTotals();
   } else if (previous.entry !== state.entry) {
     results.reset(state);
   }
@@ -148,10 +149,6 @@ function updateLinks() {
 }
 
 // Header: health and totals, kept current.
-function showErrors(errors) {
-  if (errors !== null && errors !== undefined) byId('total-errors').textContent = formatNumber(errors);
-}
-
 async function refreshHealth() {
   const dot = byId('health-dot');
   const text = byId('health-text');
@@ -167,11 +164,18 @@ async function refreshHealth() {
 }
 
 let agentsKnown = '';
+/**
+ * Logs: every stored entry. Errors and agents: those of the selected range (GET /api/stats with start_time and
+ * end_time counts only the range; a server without that answers with every entry's counts, shown the same way).
+ */
 async function refreshTotals() {
+  const { start_time, end_time } = filters(state, { withQuery: false });
   try {
-    const stats = await getJson('/api/stats');
-    byId('total-logs').textContent = formatNumber(stats.total_logs);
-    const agents = Object.entries(stats.by_agent ?? {}).sort((a, b) => a[0].localeCompare(b[0]));
+    const [all, range] = await Promise.all([getJson('/api/stats'), getJson(`/api/stats${query({ start_time, end_time })}`)]);
+    byId('total-logs').textContent = formatNumber(all.total_logs);
+    const levels = range.by_level ?? {};
+    byId('total-errors').textContent = formatNumber((levels.ERROR ?? 0) + (levels.CRITICAL ?? 0) + (levels.FATAL ?? 0));
+    const agents = Object.entries(range.by_agent ?? {}).sort((a, b) => a[0].localeCompare(b[0]));
     byId('total-agents').textContent = formatNumber(agents.length);
     const signature = JSON.stringify(agents);
     if (signature !== agentsKnown) {
@@ -191,13 +195,12 @@ function scheduleTotals() {
   totalsTimer = setTimeout(() => {
     totalsTimer = null;
     refreshTotals();
-    if (state.view === 'logs') histogram.load(state).then(showErrors);
+    if (state.view === 'logs') histogram.load(state);
   }, 2000);
 }
 
 setInterval(() => { refreshHealth(); refreshTotals(); }, 15000);
 refreshHealth();
-refreshTotals();
 render();
 
 export { LEVELS, PRESETS };

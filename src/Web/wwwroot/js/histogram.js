@@ -109,9 +109,8 @@ export function createHistogram({ onZoom }) {
     try {
       body = await getJson(`/api/logs/histogram${query(params)}`, controller.signal);
     } catch (e) {
-      if (isAbort(e)) return null;
-      note.textContent = `Histogram unavailable: ${e.message}`;
-      return null;
+      if (!isAbort(e)) note.textContent = `Histogram unavailable: ${e.message}`;
+      return;
     }
     const first = Math.floor(startMs / 1000 / step) * step;
     const last = Math.floor((endMs / 1000 - 1e-3) / step) * step;
@@ -119,11 +118,9 @@ export function createHistogram({ onZoom }) {
     for (let t = first; t <= last; t += step) xs.push(t);
     const index = new Map(xs.map((t, i) => [t, i]));
     raw = LEVELS.map(() => new Array(xs.length).fill(0));
-    let errors = 0;
     for (const bucket of body.buckets) {
       const i = index.get(Math.floor(Date.parse(bucket.time) / 1000));
       for (const [level, count] of Object.entries(bucket.by_level ?? {})) {
-        if (level === 'ERROR' || level === 'CRITICAL' || level === 'FATAL') errors += count;
         const k = LEVELS.indexOf(level);
         if (i !== undefined && k >= 0) raw[k][i] = count;
       }
@@ -131,7 +128,6 @@ export function createHistogram({ onZoom }) {
     xRange = [startMs / 1000, endMs / 1000];
     if (!plot) build();
     else plot.setData(stacked());
-    return errors;
   }
 
   const plotHeight = () => (innerWidth <= 700 ? 110 : 130);

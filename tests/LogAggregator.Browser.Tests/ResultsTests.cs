@@ -84,6 +84,15 @@ public sealed class ResultsTests(UiServer server)
         await Expect(detail.Locator(".ctx.target")).ToHaveAttributeAsync("aria-current", "true");
         Assert.Contains("entry=", ui.Page.Url);
 
+        // Turning live mode on and off keeps the list and the open row as they are (the same elements, not reloaded).
+        await ui.Page.Locator(".row.open").EvaluateAsync("row => row.dataset.kept = 'yes'");
+        await ui.Page.GetByRole(AriaRole.Button, new() { Name = "Live" }).ClickAsync();
+        await Expect(ui.Page.Locator("#live-toggle.connected")).ToHaveCountAsync(1);
+        await ui.Page.GetByRole(AriaRole.Button, new() { Name = "Live" }).ClickAsync();
+        await Expect(ui.Page.Locator("#live-toggle")).ToHaveAttributeAsync("aria-pressed", "false");
+        await Expect(ui.Page.Locator("#results-status")).ToHaveTextAsync("Showing 1–7 of 7");
+        await Expect(ui.Page.Locator(".row.open[data-kept='yes'] .ctx.target")).ToHaveCountAsync(1);
+
         // Copy link puts the entry's link on the clipboard; the link opens the entry expanded.
         var permalink = await detail.Locator("a.permalink").GetAttributeAsync("href");
         await detail.GetByRole(AriaRole.Button, new() { Name = "Copy link" }).ClickAsync();
@@ -151,6 +160,34 @@ public sealed class ResultsTests(UiServer server)
         await Expect(ui.Rows).ToHaveCountAsync(250);
         await Expect(ui.Rows.Last).ToContainTextAsync("page entry 000");
         await Expect(ui.Page.Locator("#results-status")).ToHaveTextAsync("Showing 1–250 of 250");
+        ui.AssertNoErrors();
+    }
+
+    [Fact]
+    public async Task Past_a_thousand_rows_the_pager_moves_to_older_and_newer_pages()
+    {
+        var agent = UniqueAgent("PAGER");
+        var start = DateTime.UtcNow.AddHours(-3);
+        await server.PostAsync(Enumerable.Range(0, 1050).Select(i => (object)Entry(agent, "INFO", $"pager entry {i:D4}", start.AddSeconds(i))).ToArray());
+        await using var ui = await server.OpenAsync($"/?agent={agent}");
+        await Expect(ui.Rows).ToHaveCountAsync(100);
+
+        await ui.Page.WaitForFunctionAsync(
+            "() => { const s = document.querySelector('#scroller'); s.scrollTop = s.scrollHeight; return document.querySelectorAll('#results > li.row').length >= 1000; }",
+            null, new() { PollingInterval = 100, Timeout = 30_000 });
+        await Expect(ui.Page.Locator("#results-status")).ToHaveTextAsync("Showing 1–1,000 of 1,050");
+        await Expect(ui.Rows).ToHaveCountAsync(1000);
+
+        // The page holds at most a thousand rows: the older ones are the next page.
+        await ui.Page.GetByRole(AriaRole.Button, new() { Name = "Older" }).ClickAsync();
+        await Expect(ui.Page.Locator("#results-status")).ToHaveTextAsync("Showing 1,001–1,050 of 1,050");
+        await Expect(ui.Rows).ToHaveCountAsync(50);
+        await Expect(ui.Rows.First).ToContainTextAsync("pager entry 0049");
+        await Expect(ui.Page.GetByRole(AriaRole.Button, new() { Name = "Older" })).ToBeHiddenAsync();
+
+        await ui.Page.GetByRole(AriaRole.Button, new() { Name = "Newer" }).ClickAsync();
+        await Expect(ui.Rows.First).ToContainTextAsync("pager entry 1049");
+        await Expect(ui.Page.GetByRole(AriaRole.Button, new() { Name = "Newer" })).ToBeHiddenAsync();
         ui.AssertNoErrors();
     }
 

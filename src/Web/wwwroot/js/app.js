@@ -21,8 +21,13 @@ function navigate(patch, { replace = false, quiet = false } = {}) {
   const url = href(state);
   if (replace) history.replaceState(null, '', url);
   else history.pushState(null, '', url);
-  if (!quiet) render();
-  else updateLinks();
+  if (!quiet) {
+    render();
+  } else {
+    // Already on screen (a row opened or closed): render() must not redo it later.
+    if (shown) shown = { ...shown, ...patch };
+    updateLinks();
+  }
 }
 
 window.addEventListener('popstate', () => {

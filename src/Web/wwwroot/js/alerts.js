@@ -5,7 +5,7 @@ import { href } from './state.js';
 
 const DURATIONS = [['30m', '30 minutes'], ['1h', '1 hour'], ['4h', '4 hours'], ['24h', '24 hours'], ['7d', '7 days']];
 
-export function createAlerts({ getState, onOpen }) {
+export function createAlerts({ getState }) {
   const table = byId('alerts').tBodies[0];
   const status = byId('alerts-status');
   const panel = byId('alert-detail');
@@ -64,7 +64,6 @@ export function createAlerts({ getState, onOpen }) {
       h('h4', null, 'Samples'),
       samples,
       form);
-    onOpen?.(id);
     close.focus();
   }
 

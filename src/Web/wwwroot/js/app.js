@@ -1,7 +1,7 @@
 // Wires the page: the URL is the state; every control writes the URL (pushState) and render() reads it back.
 import { getJson } from './api.js';
 import { h, byId, formatNumber } from './dom.js';
-import { LEVELS, PRESETS, parse, href, filters, query } from './state.js';
+import { parse, href, filters, query } from './state.js';
 import { createResults } from './results.js';
 import { createHistogram } from './histogram.js';
 import { createLive } from './live.js';
@@ -11,7 +11,7 @@ import { createAlerts } from './alerts.js';
 let state = parse(location.search);
 let shown = null; // the state last rendered, to redo only what changed
 
-const results = createResults({ getState: () => state, onEntryChange: (id) => navigate({ entry: id }, { replace: true, quiet: true }) });
+const results = createResults({ onEntryChange: (id) => navigate({ entry: id }, { replace: true, quiet: true }) });
 const histogram = createHistogram({ onZoom: (from, to) => navigate({ from, to, range: '', entry: '' }) });
 const live = createLive({ onEntries: (entries) => { results.prepend(entries); scheduleTotals(); } });
 const alerts = createAlerts({ getState: () => state });
@@ -208,4 +208,3 @@ setInterval(() => { refreshHealth(); refreshTotals(); }, 15000);
 refreshHealth();
 render();
 
-export { LEVELS, PRESETS };

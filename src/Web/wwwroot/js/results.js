@@ -7,7 +7,7 @@ import { filters, query, href } from './state.js';
 const PAGE = 100;
 const WINDOW = 1000;
 
-export function createResults({ getState, onEntryChange }) {
+export function createResults({ onEntryChange }) {
   const scroller = byId('scroller');
   const list = byId('results');
   const pinned = byId('pinned');
@@ -245,5 +245,5 @@ export function createResults({ getState, onEntryChange }) {
     return null;
   }
 
-  return { reset, prepend, collapseAll, current: () => getState() };
+  return { reset, prepend, collapseAll };
 }

@@ -211,7 +211,7 @@ public sealed class UiPage : IAsyncDisposable
 
     public void AssertNoErrors() => Assert.True(Errors.Count == 0, "the browser reported: " + string.Join("\n", Errors));
 
-    /// <summary>Saved under docs/screenshots/ of the checkout, for the README.</summary>
+    /// <summary>Saved where <see cref="Screenshots.Directory"/> says.</summary>
     public async Task ScreenshotAsync(string name)
     {
         var directory = Path.Combine(Screenshots.Directory);
@@ -224,9 +224,15 @@ public sealed class UiPage : IAsyncDisposable
 
 public static class Screenshots
 {
-    /// <summary>tests/LogAggregator.Browser.Tests/bin/&lt;Configuration&gt;/net10.0 → docs/screenshots.</summary>
+    /// <summary>
+    /// With <c>LOGAGG_SCREENSHOTS=docs</c> the README's screenshots, docs/screenshots/ of the checkout
+    /// (tests/LogAggregator.Browser.Tests/bin/&lt;Configuration&gt;/net10.0 → docs/screenshots); otherwise beside the
+    /// test binaries, so an ordinary test run leaves the committed files alone (each run's times differ).
+    /// </summary>
     public static string Directory =>
-        Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "docs", "screenshots"));
+        Environment.GetEnvironmentVariable("LOGAGG_SCREENSHOTS") == "docs"
+            ? Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "docs", "screenshots"))
+            : Path.Combine(AppContext.BaseDirectory, "screenshots");
 }
 
 [CollectionDefinition(Name)]

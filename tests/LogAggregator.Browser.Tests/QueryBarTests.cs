@@ -53,6 +53,34 @@ public sealed class QueryBarTests(UiServer server)
         ui.AssertNoErrors();
     }
 
+    [SkippableFact]
+    public async Task Level_toggles_combine_to_show_entries_of_each_chosen_level()
+    {
+        var probe = await server.Api.GetAsync("/api/logs?level=WARNING,ERROR&limit=1");
+        Skip.If(probe.StatusCode == System.Net.HttpStatusCode.BadRequest, "this server's API filters one level at a time (several come with the server-side UI work)");
+
+        var agent = UniqueAgent("LEVELS");
+        await server.PostAsync(
+            Entry(agent, "INFO", "levels info"),
+            Entry(agent, "WARNING", "levels warning"),
+            Entry(agent, "ERROR", "levels error"),
+            Entry(agent, "FATAL", "levels fatal"));
+        await using var ui = await server.OpenAsync($"/?agent={agent}");
+        await Expect(ui.Rows).ToHaveCountAsync(4);
+
+        await ui.Page.GetByRole(AriaRole.Button, new() { Name = "WARNING", Exact = true }).ClickAsync();
+        await Expect(ui.Rows).ToHaveCountAsync(1);
+        await ui.Page.GetByRole(AriaRole.Button, new() { Name = "ERROR", Exact = true }).ClickAsync();
+        await Expect(ui.Rows).ToHaveCountAsync(2);
+        await Expect(ui.Rows.Locator(".msg")).ToHaveTextAsync(["levels error", "levels warning"]);
+        Assert.Contains("level=WARNING%2CERROR", ui.Page.Url);
+
+        await ui.Page.GetByRole(AriaRole.Button, new() { Name = "WARNING", Exact = true }).ClickAsync();
+        await Expect(ui.Rows).ToHaveCountAsync(1);
+        await Expect(ui.Rows.First).ToContainTextAsync("levels error");
+        ui.AssertNoErrors();
+    }
+
     [Fact]
     public async Task Search_highlights_matches_and_the_url_round_trips_with_back_and_forward()
     {

@@ -1,7 +1,7 @@
 // Wires the page: the URL is the state; every control writes the URL (pushState) and render() reads it back.
 import { getJson } from './api.js';
 import { h, byId, formatNumber } from './dom.js';
-import { parse, href, filters, query } from './state.js';
+import { parse, href, filters, query, toggleLevel } from './state.js';
 import { createResults } from './results.js';
 import { createHistogram } from './histogram.js';
 import { createLive } from './live.js';
@@ -53,7 +53,7 @@ form.addEventListener('submit', (event) => {
 });
 agentSelect.addEventListener('change', () => navigate({ agent: agentSelect.value, entry: '' }));
 for (const button of form.querySelectorAll('[data-level]')) {
-  button.addEventListener('click', () => navigate({ level: state.level === button.dataset.level ? '' : button.dataset.level, entry: '' }));
+  button.addEventListener('click', () => navigate({ level: toggleLevel(state, button.dataset.level), entry: '' }));
 }
 for (const button of form.querySelectorAll('[data-range]')) {
   button.addEventListener('click', () => navigate({ range: button.dataset.range, from: '', to: '', entry: '' }));
@@ -137,7 +137,8 @@ function syncControls() {
     agentSelect.append(h('option', { value: state.agent }, state.agent));
   }
   agentSelect.value = state.agent;
-  for (const b of form.querySelectorAll('[data-level]')) b.setAttribute('aria-pressed', String(state.level === b.dataset.level));
+  const levels = state.level.split(',');
+  for (const b of form.querySelectorAll('[data-level]')) b.setAttribute('aria-pressed', String(levels.includes(b.dataset.level)));
   for (const b of form.querySelectorAll('[data-range]')) b.setAttribute('aria-pressed', String(state.range === b.dataset.range));
   fromInput.value = toLocal(state.from);
   toInput.value = toLocal(state.to);

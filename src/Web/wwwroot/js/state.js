@@ -11,8 +11,7 @@ export function parse(search) {
   const view = p.get('view');
   if (VIEWS.includes(view)) state.view = view;
   state.agent = p.get('agent') ?? '';
-  const level = (p.get('level') ?? '').toUpperCase();
-  state.level = LEVELS.includes(level) ? level : '';
+  state.level = levelSet((p.get('level') ?? '').toUpperCase().split(','));
   state.q = p.get('q') ?? '';
   state.from = validTime(p.get('from'));
   state.to = validTime(p.get('to'));
@@ -21,6 +20,17 @@ export function parse(search) {
   state.entry = p.get('entry') ?? '';
   state.live = p.get('live') === '1';
   return state;
+}
+
+/** Levels as the API takes them: known ones, each once, in severity order, comma-separated ('' for all). */
+export function levelSet(levels) {
+  return LEVELS.filter((l) => levels.includes(l)).join(',');
+}
+
+/** The state's level with <level> added, or removed if it was there. */
+export function toggleLevel(state, level) {
+  const current = state.level ? state.level.split(',') : [];
+  return levelSet(current.includes(level) ? current.filter((l) => l !== level) : [...current, level]);
 }
 
 function validTime(value) {

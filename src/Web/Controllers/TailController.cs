@@ -74,7 +74,7 @@ public sealed class TailController(ILiveTailService liveTail, LogAggregatorSetti
             }
             catch (LiveTailDroppedException dropped)
             {
-                await WriteAsync($"event: dropped\ndata: {JsonSerializer.Serialize(new { reason = dropped.Message })}\n\n", aborted);
+                await WriteAsync($"event: dropped\ndata: {JsonSerializer.Serialize(new TailDroppedEvent(dropped.Message), DroppedJson)}\n\n", aborted);
                 return;
             }
 
@@ -88,6 +88,8 @@ public sealed class TailController(ILiveTailService liveTail, LogAggregatorSetti
             ready = subscription.Entries.WaitToReadAsync(aborted).AsTask();
         }
     }
+
+    private static readonly JsonSerializerOptions DroppedJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     private async Task WriteAsync(string text, CancellationToken aborted)
     {
@@ -111,3 +113,6 @@ public sealed class TailController(ILiveTailService liveTail, LogAggregatorSetti
         text.Append("event: log\nid: ").Append(entry.Id).Append("\ndata: ").Append(json).Append("\n\n");
     }
 }
+
+/// <summary>The data of <c>event: dropped</c>: why the stream ends.</summary>
+public sealed record TailDroppedEvent(string Reason);

@@ -91,6 +91,7 @@ public static class LogAggregatorApp
             .AddApplicationPart(typeof(LogAggregatorApp).Assembly)
             .AddJsonOptions(o => EntryJson.Configure(o.JsonSerializerOptions));
         builder.Services.ConfigureHttpJsonOptions(o => EntryJson.Configure(o.SerializerOptions));
+        builder.Services.AddLogAggregatorOpenApi();
 
         var app = builder.Build();
         app.Services.GetRequiredService<DataDirectoryLock>();
@@ -102,6 +103,7 @@ public static class LogAggregatorApp
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.MapControllers();
+        app.MapOpenApi("/openapi/{documentName}.json");
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }

@@ -44,6 +44,7 @@ public sealed class AlertsController(IAlertService alerts) : ControllerBase
         new((await alerts.ListSilencesAsync(HttpContext.RequestAborted)).Select(SilenceResponse.From).ToList());
 
     [HttpPost("/api/alerts/silences")]
+    [ProducesResponseType<SilenceResponse>(StatusCodes.Status201Created)]
     public async Task<IActionResult> CreateSilence()
     {
         var (matcher, duration, comment) = await ReadSilenceAsync();
@@ -52,6 +53,7 @@ public sealed class AlertsController(IAlertService alerts) : ControllerBase
     }
 
     [HttpDelete("/api/alerts/silences/{id}")]
+    [ProducesResponseType(StatusCodes.Status204NoContent)]
     public async Task<IActionResult> DeleteSilence(string id) =>
         await alerts.DeleteSilenceAsync(id, HttpContext.RequestAborted)
             ? NoContent()

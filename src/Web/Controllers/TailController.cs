@@ -22,6 +22,7 @@ namespace LogAggregator.Web.Controllers;
 public sealed class TailController(ILiveTailService liveTail, LogAggregatorSettings settings) : ControllerBase
 {
     [HttpGet("/api/logs/tail")]
+    [ProducesResponseType(typeof(string), StatusCodes.Status200OK, "text/event-stream")]
     public async Task Tail([FromQuery] string? agent, [FromQuery] string? level, [FromQuery] string? q)
     {
         var filter = new LiveTailFilter(

@@ -1,0 +1,112 @@
+using LogAggregator.Model;
+using LogAggregator.Web.Json;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace LogAggregator.Web;
+
+/// <summary>
+/// The OpenAPI document at <c>/openapi/v1.json</c>, generated from the controllers' typed responses. Entries are
+/// written by hand-made converters (metadata is the agent's own JSON, copied raw), so their schemas are given here;
+/// <c>/metrics</c> is mapped by OpenTelemetry's exporter, outside MVC, so it is added here too.
+/// </summary>
+public static class OpenApiDocumentation
+{
+    public const string DocumentName = "v1";
+
+    public static IServiceCollection AddLogAggregatorOpenApi(this IServiceCollection services) =>
+        services.AddOpenApi(DocumentName, options =>
+        {
+            // The contract calls it an entry; StoredEntry is only how the store hands it over.
+            options.CreateSchemaReferenceId = type =>
+                type.Type == typeof(StoredEntry) ? "LogEntry" : OpenApiOptions.CreateDefaultSchemaReferenceId(type);
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "LogAggregator";
+                document.Info.Description = "Log collection, search and alerting. Lists of entries are newest first; bad input gets 400 with an RFC 7807 problem body naming the field.";
+                document.Paths ??= [];
+                document.Paths["/metrics"] = new OpenApiPathItem
+                {
+                    Operations = new Dictionary<HttpMethod, OpenApiOperation>
+                    {
+                        [HttpMethod.Get] = new()
+                        {
+                            Summary = "Prometheus text format (OpenTelemetry's exporter)",
+                            Tags = new HashSet<OpenApiTagReference> { new("Metrics", document) },
+                            Responses = new OpenApiResponses
+                            {
+                                ["200"] = new OpenApiResponse
+                                {
+                                    Description = "The LogAggregator meter",
+                                    Content = new Dictionary<string, OpenApiMediaType>
+                                    {
+                                        ["text/plain"] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String } },
+                                    },
+                                },
+                            },
+                        },
+                    },
+                };
+                return Task.CompletedTask;
+            });
+            options.AddOperationTransformer((operation, _, _) =>
+            {
+                // MVC can also write JSON as text/plain and text/json; clients are told the one they get.
+                foreach (var response in operation.Responses?.Values.AsEnumerable() ?? [])
+                {
+                    if (response.Content is { } content && content.ContainsKey("application/json"))
+                    {
+                        content.Remove("text/plain");
+                        content.Remove("text/json");
+                    }
+                }
+
+                return Task.CompletedTask;
+            });
+            options.AddSchemaTransformer(async (schema, context, cancellationToken) =>
+            {
+                var type = context.JsonTypeInfo.Type;
+                // Lists of entries: the generator leaves out the items of a type written by a converter.
+                var element = type.IsGenericType && type.GetGenericArguments() is [var argument]
+                    && typeof(IEnumerable<>).MakeGenericType(argument).IsAssignableFrom(type) ? argument : null;
+                if (element == typeof(StoredEntry) || element == typeof(SearchHit))
+                {
+                    schema.Items = await context.GetOrCreateSchemaAsync(element, null, cancellationToken);
+                    return;
+                }
+
+                if (type != typeof(StoredEntry) && type != typeof(SearchHit))
+                {
+                    return;
+                }
+
+                schema.Type = JsonSchemaType.Object;
+                schema.Properties = EntryProperties();
+                schema.Required = new HashSet<string>(schema.Properties.Keys);
+                if (type == typeof(SearchHit))
+                {
+                    var highlight = await context.GetOrCreateSchemaAsync(typeof(Highlight), null, cancellationToken);
+                    schema.Properties["_highlights"] = new OpenApiSchema { Type = JsonSchemaType.Array, Items = highlight };
+                    schema.Required.Add("_highlights");
+                }
+            });
+        });
+
+    /// <summary>The contract's entry (DESIGN.md section 2), as <see cref="EntryJson.WriteFields"/> writes it.</summary>
+    private static Dictionary<string, IOpenApiSchema> EntryProperties() => new()
+    {
+        ["id"] = Text("Assigned by the server, stable; usable with /api/logs/context"),
+        ["timestamp"] = new OpenApiSchema { Type = JsonSchemaType.String, Format = "date-time", Description = "ISO-8601 UTC" },
+        ["level"] = new OpenApiSchema
+        {
+            Type = JsonSchemaType.String,
+            Enum = Levels.All.Select(l => (System.Text.Json.Nodes.JsonNode)l.Name()).ToList(),
+        },
+        ["agent"] = Text("As sent; filters match it case-insensitively"),
+        ["message"] = Text(null),
+        ["source"] = Text("The file path for tailed lines; for POSTed entries as given, else api"),
+        ["metadata"] = new OpenApiSchema { Type = JsonSchemaType.Object, Description = "The agent's own fields, as sent" },
+    };
+
+    private static OpenApiSchema Text(string? description) => new() { Type = JsonSchemaType.String, Description = description };
+}

@@ -98,6 +98,7 @@ public static class LogAggregatorApp
         // The provider starts listening when it is first resolved; the zero alert series must come after that.
         app.Services.GetRequiredService<MeterProvider>();
         LogAggregatorMetrics.DeclareAlertSeries();
+        app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseDefaultFiles();

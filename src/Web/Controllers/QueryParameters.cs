@@ -46,7 +46,7 @@ public static class QueryParameters
             : throw new BadRequestException(field, $"'{value}' is not an ISO-8601 time");
     }
 
-    private static int Number(string field, string? value, int fallback)
+    internal static int Number(string field, string? value, int fallback)
     {
         if (string.IsNullOrWhiteSpace(value))
         {

@@ -62,6 +62,12 @@ public interface ILogStore : IAsyncDisposable
     /// </summary>
     Task<ErrorSummary> ErrorSummaryAsync(DateTime from, DateTime to, int top, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// How many entries match the filter, per agent (as sent) and level; only counts above zero, in no order. Past days
+    /// the range covers whole are answered from what the store keeps counted, without a scan.
+    /// </summary>
+    Task<IReadOnlyList<AgentLevelCount>> CountAsync(LogFilter filter, CancellationToken cancellationToken = default);
+
     /// <summary>Distinct agent names as sent, sorted ordinally.</summary>
     Task<IReadOnlyList<string>> GetAgentsAsync(CancellationToken cancellationToken = default);
 
@@ -116,6 +122,9 @@ public sealed record StoreStats(
     IReadOnlyDictionary<Level, long> ByLevel,
     IReadOnlyDictionary<string, long> ByAgent,
     IReadOnlyList<DayStats> Days);
+
+/// <summary>How many entries of one agent (as sent) at one level <see cref="ILogStore.CountAsync"/> found.</summary>
+public sealed record AgentLevelCount(string Agent, Level Level, long Count);
 
 /// <summary>The entries that arrived on one UTC day and the bytes the store spends on them.</summary>
 public sealed record DayStats(DateOnly Day, long SizeBytes, long Count);

@@ -68,14 +68,32 @@ public sealed class LogsController(ILogQueryService queries, IIngestService inge
     [HttpGet("/api/agents")]
     public async Task<AgentNamesResponse> Agents() => new(await queries.AgentsAsync(HttpContext.RequestAborted));
 
+    /// <summary>
+    /// Totals of what is stored; with <c>start_time</c> and/or <c>end_time</c>, <c>total_logs</c>, <c>by_level</c> and
+    /// <c>by_agent</c> count only the entries of that range (the UI's header and agent list), <c>log_files</c> stays
+    /// every stored day.
+    /// </summary>
     [HttpGet("/api/stats")]
-    public async Task<StatsResponse> Stats()
+    public async Task<StatsResponse> Stats(
+        [FromQuery(Name = "start_time")] string? startTime, [FromQuery(Name = "end_time")] string? endTime)
     {
+        var filter = QueryParameters.Filter(null, null, startTime, endTime);
         var stats = await queries.StatsAsync(HttpContext.RequestAborted);
+        var byLevel = stats.ByLevel.Where(kv => kv.Value > 0).ToDictionary(kv => kv.Key.Name(), kv => kv.Value);
+        var byAgent = stats.ByAgent;
+        var total = stats.TotalLogs;
+        if (filter.From is not null || filter.To is not null)
+        {
+            var counts = await queries.CountAsync(filter, HttpContext.RequestAborted);
+            total = counts.Sum(c => c.Count);
+            byLevel = counts.GroupBy(c => c.Level).OrderBy(g => g.Key).ToDictionary(g => g.Key.Name(), g => g.Sum(c => c.Count));
+            byAgent = counts.GroupBy(c => c.Agent, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(c => c.Count), StringComparer.Ordinal);
+        }
+
         return new StatsResponse(
-            stats.TotalLogs,
-            stats.ByLevel.Where(kv => kv.Value > 0).ToDictionary(kv => kv.Key.Name(), kv => kv.Value),
-            stats.ByAgent,
+            total,
+            byLevel,
+            byAgent,
             // The API lists stored days as files: the shape and names clients know, one row per day.
             stats.Days.Select(d => new LogFileResponse(DayFileName(d.Day), d.SizeBytes, d.Count)).ToList());
     }

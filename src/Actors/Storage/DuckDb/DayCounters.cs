@@ -110,6 +110,21 @@ internal sealed class DayCounters
         }
     }
 
+    /// <summary>Adds this file's counts of the agent (by key) and level, each when given, to <paramref name="counts"/>.</summary>
+    public void AddTo(Dictionary<(string Agent, Level Level), long> counts, string? agentKey, Level? level)
+    {
+        lock (_gate)
+        {
+            foreach (var ((agent, l), n) in _counts)
+            {
+                if (n > 0 && (level is null || l == level) && (agentKey is null || AgentKeys.Of(agent) == agentKey))
+                {
+                    counts[(agent, l)] = counts.GetValueOrDefault((agent, l)) + n;
+                }
+            }
+        }
+    }
+
     private void AddUnlocked(string agent, Level level, long count, DateTime min, DateTime max)
     {
         ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_counts, (agent, level), out _);

@@ -34,11 +34,27 @@ public sealed class AnalyticsController(ILogQueryService queries) : ControllerBa
         return new LogContextResponse(context.Before, context.Target, context.After);
     }
 
+    /// <summary>
+    /// By <c>interval</c> (minute, hour or day; the contract's form: non-empty buckets only), or with
+    /// <c>buckets=N</c> about N even buckets over <c>start_time</c> to <c>end_time</c> (default now), empty ones
+    /// included, their width in <c>interval_ms</c> (see <see cref="HistogramBuckets"/>).
+    /// </summary>
     [HttpGet("/api/logs/histogram")]
     public async Task<HistogramResponse> Histogram(
         [FromQuery] string? interval, [FromQuery] string? agent, [FromQuery] string? level,
-        [FromQuery(Name = "start_time")] string? startTime, [FromQuery(Name = "end_time")] string? endTime)
+        [FromQuery(Name = "start_time")] string? startTime, [FromQuery(Name = "end_time")] string? endTime,
+        [FromQuery] string? buckets)
     {
+        if (!string.IsNullOrWhiteSpace(buckets))
+        {
+            if (!string.IsNullOrWhiteSpace(interval))
+            {
+                throw new BadRequestException("buckets", "give either interval or buckets, not both");
+            }
+
+            return await BucketedHistogramAsync(buckets, QueryParameters.Filter(agent, level, startTime, endTime));
+        }
+
         var bucketSize = HistogramInterval.Hour;
         if (!string.IsNullOrWhiteSpace(interval) && !HistogramIntervals.TryParse(interval, out bucketSize))
         {
@@ -57,6 +73,42 @@ public sealed class AnalyticsController(ILogQueryService queries) : ControllerBa
         }
 
         return new HistogramResponse(histogram.Interval.Name(), histogram.Buckets.Select(HistogramBucketResponse.From).ToList());
+    }
+
+    private async Task<HistogramResponse> BucketedHistogramAsync(string buckets, LogFilter filter)
+    {
+        var count = QueryParameters.Number("buckets", buckets, 0);
+        if (count < 1)
+        {
+            throw new BadRequestException("buckets", $"buckets must be at least 1, got {count}");
+        }
+
+        if (filter.From is not { } from)
+        {
+            throw new BadRequestException("start_time", "start_time is required with buckets");
+        }
+
+        var to = filter.To ?? DateTime.UtcNow;
+        if (to <= from)
+        {
+            throw new BadRequestException("end_time", "end_time must be after start_time");
+        }
+
+        var (width, read) = HistogramBuckets.Plan(from, to, Math.Min(count, HistogramBuckets.MaxCount));
+        Histogram histogram;
+        try
+        {
+            histogram = await queries.HistogramAsync(filter with { To = to }, read, HttpContext.RequestAborted);
+        }
+        catch (HistogramTooWideException tooWide)
+        {
+            throw new BadRequestException("start_time", tooWide.Message);
+        }
+
+        return new HistogramResponse(
+            HistogramBuckets.Name(width),
+            HistogramBuckets.Merge(histogram, width, from, to).Select(HistogramBucketResponse.From).ToList(),
+            (long)width.TotalMilliseconds);
     }
 
     [HttpGet("/api/errors/summary")]
@@ -113,8 +165,15 @@ public sealed class AnalyticsController(ILogQueryService queries) : ControllerBa
 /// </summary>
 public sealed record LogContextResponse(IReadOnlyList<StoredEntry> Before, StoredEntry Target, IReadOnlyList<StoredEntry> After);
 
-/// <summary><c>GET /api/logs/histogram</c>: non-empty buckets, oldest first.</summary>
-public sealed record HistogramResponse(string Interval, IReadOnlyList<HistogramBucketResponse> Buckets);
+/// <summary>
+/// <c>GET /api/logs/histogram</c>, oldest first: by <c>interval</c> the non-empty buckets; by <c>buckets</c> every
+/// bucket of the range, <see cref="IntervalMs"/> wide (absent in the interval form, as the contract has it).
+/// </summary>
+public sealed record HistogramResponse(
+    string Interval,
+    IReadOnlyList<HistogramBucketResponse> Buckets,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    long? IntervalMs = null);
 
 /// <summary>A bucket labelled by its start (UTC); <see cref="ByLevel"/> names only the levels present.</summary>
 public sealed record HistogramBucketResponse(DateTime Time, long Count, IReadOnlyDictionary<string, long> ByLevel)

@@ -152,3 +152,70 @@ public sealed class BucketedHistogramApiTests : IAsyncLifetime
     public async Task Bad_bucket_requests_get_a_problem_naming_the_field(string path, string field) =>
         await _host.AssertBadRequestAsync(path, field);
 }
+
+/// <summary><c>level=ERROR,CRITICAL</c>: the UI's level toggles, on every endpoint that filters by level.</summary>
+public sealed class LevelSetApiTests : IAsyncLifetime
+{
+    private static readonly DateTime T0 = new(2024, 3, 1, 12, 0, 0, DateTimeKind.Utc);
+    private TestHost _host = null!;
+
+    public async Task InitializeAsync()
+    {
+        _host = await TestHost.StartAsync();
+        await _host.PostOkAsync(new object[]
+        {
+            new { timestamp = T0, agent = "ATLAS", level = "INFO", message = "disk a" },
+            new { timestamp = T0.AddMinutes(1), agent = "ATLAS", level = "ERROR", message = "disk b" },
+            new { timestamp = T0.AddMinutes(2), agent = "ATLAS", level = "WARNING", message = "disk c" },
+            new { timestamp = T0.AddMinutes(3), agent = "ATLAS", level = "CRITICAL", message = "disk d" },
+            new { timestamp = T0.AddMinutes(4), agent = "HERMES", level = "ERROR", message = "disk e" },
+        });
+    }
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public async Task Several_comma_separated_levels_keep_entries_of_any_of_them()
+    {
+        const string levels = "level=error,%20Critical";
+        const string range = "start_time=2024-03-01T12:00:00Z&end_time=2024-03-01T13:00:00Z";
+
+        var logs = await _host.GetJsonAsync($"/api/logs?{levels}");
+        var search = await _host.GetJsonAsync($"/api/logs/search?q=disk&{levels}");
+        var agent = await _host.GetJsonAsync($"/api/logs/agent/atlas?{levels}");
+        var histogram = await _host.GetJsonAsync($"/api/logs/histogram?buckets=1&{levels}&{range}");
+        var export = await _host.Client.GetStringAsync($"/api/logs/export?{levels}");
+
+        Assert.Equal(["disk e", "disk d", "disk b"], Messages(logs.GetProperty("logs")));
+        Assert.Equal(3, logs.GetProperty("total").GetInt64());
+        Assert.Equal(["disk e", "disk d", "disk b"], Messages(search.GetProperty("results")));
+        Assert.Equal(["disk d", "disk b"], Messages(agent.GetProperty("logs")));
+        Assert.Equal("""{"ERROR":2,"CRITICAL":1}""", histogram.GetProperty("buckets")[0].GetProperty("by_level").GetRawText());
+        Assert.Equal(3, export.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [Theory]
+    [InlineData("/api/logs?level=error,loud")]
+    [InlineData("/api/logs?level=error,")]
+    [InlineData("/api/logs/search?q=x&level=,")]
+    [InlineData("/api/logs/tail?level=info,nope")]
+    public async Task An_unknown_level_in_a_list_is_refused(string path) => await _host.AssertBadRequestAsync(path, "level");
+
+    [Fact]
+    public async Task Live_tail_keeps_entries_of_any_listed_level()
+    {
+        await using var tail = await SseStream.OpenAsync(_host.Client, "/api/logs/tail?level=critical,fatal");
+
+        await _host.PostOkAsync(new { level = "ERROR", message = "not listed" });
+        await _host.PostOkAsync(new { level = "FATAL", message = "fatal one" });
+        await _host.PostOkAsync(new { level = "CRITICAL", message = "critical one" });
+
+        var first = System.Text.Json.JsonDocument.Parse((await tail.NextEventAsync("log", TimeSpan.FromSeconds(15))).Data).RootElement;
+        var second = System.Text.Json.JsonDocument.Parse((await tail.NextEventAsync("log", TimeSpan.FromSeconds(15))).Data).RootElement;
+        Assert.Equal("fatal one", first.GetProperty("message").GetString());
+        Assert.Equal("critical one", second.GetProperty("message").GetString());
+    }
+
+    private static string[] Messages(System.Text.Json.JsonElement list) =>
+        list.EnumerateArray().Select(e => e.GetProperty("message").GetString()!).ToArray();
+}

@@ -102,10 +102,19 @@ public sealed record StoreHealth(bool Healthy, string? Reason)
 public sealed record SourceMark(string SourceKey, string AgentKey, string FileIdentity, long EndOffset);
 
 /// <summary>All filters are optional. <see cref="AgentKey"/> is upper-cased (see <see cref="AgentKeys"/>);
-/// <see cref="From"/> is inclusive and <see cref="To"/> exclusive, both UTC.</summary>
-public sealed record LogFilter(string? AgentKey = null, Level? Level = null, DateTime? From = null, DateTime? To = null)
+/// <see cref="From"/> is inclusive and <see cref="To"/> exclusive, both UTC. <see cref="Levels"/> keeps entries of
+/// any of those levels (an empty set: none), and applies together with <see cref="Level"/>.</summary>
+public sealed record LogFilter(
+    string? AgentKey = null, Level? Level = null, DateTime? From = null, DateTime? To = null, IReadOnlyCollection<Level>? Levels = null)
 {
     public static readonly LogFilter None = new();
+
+    public bool MatchesLevel(Level level) => (Level is null || Level == level) && (Levels is null || Levels.Contains(level));
+
+    /// <summary>The levels kept as bits (bit n: level n), for caches keyed by filter; -1 when every level is.</summary>
+    public int LevelMask => Level is null && Levels is null
+        ? -1
+        : Enum.GetValues<Level>().Where(MatchesLevel).Aggregate(0, (mask, l) => mask | 1 << (int)l);
 }
 
 public sealed record Paging(int Limit, int Offset)

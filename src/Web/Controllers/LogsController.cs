@@ -60,7 +60,8 @@ public sealed class LogsController(ILogQueryService queries, IIngestService inge
         string name, [FromQuery] string? level, [FromQuery] string? limit, [FromQuery] string? offset)
     {
         name = AgentFromRawTarget(HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget) ?? name;
-        var filter = new LogFilter(AgentKey: AgentKeys.Of(name), Level: QueryParameters.Level(level));
+        var (single, several) = QueryParameters.LevelList(level);
+        var filter = new LogFilter(AgentKey: AgentKeys.Of(name), Level: single, Levels: several);
         var page = await queries.QueryAsync(filter, QueryParameters.Paging(limit, offset), HttpContext.RequestAborted);
         return new AgentLogsResponse(name, page.Entries, page.Entries.Count);
     }

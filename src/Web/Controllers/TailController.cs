@@ -25,10 +25,12 @@ public sealed class TailController(ILiveTailService liveTail, LogAggregatorSetti
     [ProducesResponseType(typeof(string), StatusCodes.Status200OK, "text/event-stream")]
     public async Task Tail([FromQuery] string? agent, [FromQuery] string? level, [FromQuery] string? q)
     {
+        var (single, several) = QueryParameters.LevelList(level);
         var filter = new LiveTailFilter(
             AgentKey: string.IsNullOrWhiteSpace(agent) ? null : AgentKeys.Of(agent.Trim()),
-            Level: QueryParameters.Level(level),
-            Pattern: string.IsNullOrEmpty(q) ? null : SearchPattern.Parse(q));
+            Level: single,
+            Pattern: string.IsNullOrEmpty(q) ? null : SearchPattern.Parse(q),
+            Levels: several);
         var aborted = HttpContext.RequestAborted;
         await using var subscription = await liveTail.SubscribeAsync(filter, aborted);
 

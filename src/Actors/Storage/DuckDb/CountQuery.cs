@@ -14,14 +14,14 @@ internal static class CountQuery
         foreach (var file in files)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (file.Counters.Count(filter.AgentKey, filter.Level) == 0)
+            if (file.Counters.Count(filter) == 0)
             {
                 continue;
             }
 
             if (file.Counters.Covers(filter.From, filter.To))
             {
-                file.Counters.AddTo(counts, filter.AgentKey, filter.Level);
+                file.Counters.AddTo(counts, filter);
                 continue;
             }
 

@@ -1,4 +1,5 @@
 using LogAggregator.Model;
+using Microsoft.AspNetCore.Mvc;
 using LogAggregator.Web.Json;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
@@ -49,7 +50,7 @@ public static class OpenApiDocumentation
                 };
                 return Task.CompletedTask;
             });
-            options.AddOperationTransformer((operation, _, _) =>
+            options.AddOperationTransformer(async (operation, context, cancellationToken) =>
             {
                 // MVC can also write JSON as text/plain and text/json; clients are told the one they get.
                 foreach (var response in operation.Responses?.Values.AsEnumerable() ?? [])
@@ -61,7 +62,37 @@ public static class OpenApiDocumentation
                     }
                 }
 
-                return Task.CompletedTask;
+                // Bodies are read by hand (so each refusal names its field): the action says what it reads.
+                var body = context.Description.ActionDescriptor.EndpointMetadata.OfType<RequestBodyAttribute>().FirstOrDefault();
+                if (body is not null)
+                {
+                    var schema = body.Type is null
+                        ? new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" }
+                        : await context.GetOrCreateSchemaAsync(body.Type, null, cancellationToken);
+                    operation.RequestBody = new OpenApiRequestBody
+                    {
+                        Required = true,
+                        Description = body.Description,
+                        Content = body.ContentTypes.ToDictionary(type => type, _ => new OpenApiMediaType { Schema = schema }),
+                    };
+                }
+
+                var takesInput = body is not null || operation.Parameters?.Any(p => p.In == ParameterLocation.Query) == true;
+                if (takesInput)
+                {
+                    operation.Responses ??= [];
+                    operation.Responses["400"] = new OpenApiResponse
+                    {
+                        Description = "Bad input: an RFC 7807 problem whose `field` names the culprit; nothing of the request is stored",
+                        Content = new Dictionary<string, OpenApiMediaType>
+                        {
+                            ["application/problem+json"] = new()
+                            {
+                                Schema = await context.GetOrCreateSchemaAsync(typeof(ProblemDetails), null, cancellationToken),
+                            },
+                        },
+                    };
+                }
             });
             options.AddSchemaTransformer(async (schema, context, cancellationToken) =>
             {
@@ -110,3 +141,22 @@ public static class OpenApiDocumentation
 
     private static OpenApiSchema Text(string? description) => new() { Type = JsonSchemaType.String, Description = description };
 }
+
+/// <summary>The body an action reads by hand, for the OpenAPI document (null <see cref="Type"/>: bytes of the protocol's own encoding).</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class RequestBodyAttribute(Type? type, string description, params string[] contentTypes) : Attribute
+{
+    public Type? Type { get; } = type;
+    public string Description { get; } = description;
+    public IReadOnlyList<string> ContentTypes { get; } = contentTypes;
+}
+
+/// <summary>An entry as posted (DESIGN.md section 2): only <c>message</c> is required; unknown fields go into metadata.</summary>
+public sealed record EntryRequest(
+    string Message, DateTime? Timestamp = null, string? Level = null, string? Agent = null, string? Source = null,
+    System.Text.Json.JsonElement? Metadata = null);
+
+/// <summary><c>POST /api/alerts/silences</c>: at least one matcher field; duration like "30m", "2h" or a number of seconds.</summary>
+public sealed record SilenceRequest(SilenceMatcherRequest Matcher, string Duration, string? Comment = null);
+
+public sealed record SilenceMatcherRequest(string? Agent = null, string? Key = null, string? Pattern = null);

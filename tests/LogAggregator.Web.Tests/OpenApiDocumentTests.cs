@@ -41,6 +41,19 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
                 Assert.Contains(parameter, documented);
             }
 
+            if (route.Method == "post")
+            {
+                Assert.True(operation.TryGetProperty("requestBody", out var body) && body.GetProperty("content").EnumerateObject().Any(),
+                    $"POST {route.Path} documents no request body");
+            }
+
+            if (route.Parameters.Any(p => p.In == "query") || route.Method == "post")
+            {
+                Assert.True(operation.GetProperty("responses").TryGetProperty("400", out var bad)
+                    && bad.GetProperty("content").TryGetProperty("application/problem+json", out _),
+                    $"{route.Method} {route.Path} takes input but documents no 400 problem");
+            }
+
             var success = operation.GetProperty("responses").EnumerateObject().Where(r => r.Name.StartsWith('2')).ToList();
             Assert.True(success.Count > 0, $"{route.Method} {route.Path} documents no success response");
             foreach (var response in success.Where(r => r.Name != "204"))

@@ -44,6 +44,7 @@ public sealed class AlertsController(IAlertService alerts) : ControllerBase
         new((await alerts.ListSilencesAsync(HttpContext.RequestAborted)).Select(SilenceResponse.From).ToList());
 
     [HttpPost("/api/alerts/silences")]
+    [RequestBody(typeof(SilenceRequest), "What to silence, for how long, and why", "application/json")]
     [ProducesResponseType<SilenceResponse>(StatusCodes.Status201Created)]
     public async Task<IActionResult> CreateSilence()
     {

@@ -92,17 +92,20 @@ public static class LogAggregatorApp
             .AddApplicationPart(typeof(LogAggregatorApp).Assembly)
             .AddJsonOptions(o => EntryJson.Configure(o.JsonSerializerOptions));
         builder.Services.ConfigureHttpJsonOptions(o => EntryJson.Configure(o.SerializerOptions));
+        builder.Services.AddLogAggregatorOpenApi();
 
         var app = builder.Build();
         app.Services.GetRequiredService<DataDirectoryLock>();
         // The provider starts listening when it is first resolved; the zero alert series must come after that.
         app.Services.GetRequiredService<MeterProvider>();
         LogAggregatorMetrics.DeclareAlertSeries();
+        app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.MapControllers();
+        app.MapOpenApi("/openapi/{documentName}.json");
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }

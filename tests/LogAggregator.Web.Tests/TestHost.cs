@@ -28,6 +28,9 @@ public sealed class TestHost : IAsyncDisposable
     public HttpClient Client { get; }
     /// <summary>The server's services, for tests that look at the actors behind the API.</summary>
     public IServiceProvider Services => _app.Services;
+    /// <summary>Every endpoint the app maps, as routing sees them.</summary>
+    public IEnumerable<Microsoft.AspNetCore.Http.Endpoint> Endpoints =>
+        ((Microsoft.AspNetCore.Routing.IEndpointRouteBuilder)_app).DataSources.SelectMany(source => source.Endpoints);
     public string DataDir { get; }
     public string LogDir { get; }
 

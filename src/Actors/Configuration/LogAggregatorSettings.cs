@@ -31,7 +31,12 @@ public sealed record LogAggregatorSettings
 }
 
 /// <param name="TailHeartbeat">How often a live-tail stream gets a comment line, so proxies and clients see it alive.</param>
-public sealed record HttpSettings(long MaxBodySize, TimeSpan AskTimeout, TimeSpan TailHeartbeat);
+/// <param name="ExportMaxEntries">The most entries one <c>GET /api/logs/export</c> writes (HOCON <c>http.export-max-entries</c>).</param>
+public sealed record HttpSettings(
+    long MaxBodySize, TimeSpan AskTimeout, TimeSpan TailHeartbeat, int ExportMaxEntries = HttpSettings.DefaultExportMaxEntries)
+{
+    public const int DefaultExportMaxEntries = 100_000;
+}
 
 /// <param name="MaxAgentLength">Longer agent names are refused over HTTP and cut from files.</param>
 /// <param name="MaxAgentsPerDay">

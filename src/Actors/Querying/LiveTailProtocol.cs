@@ -31,13 +31,16 @@ public static class LiveTailProtocol
 /// key); the pattern is the search's (<see cref="SearchPattern"/>), tried on the message and the metadata with
 /// the non-backtracking engine, so no client's pattern can stall the tail.
 /// </summary>
-public sealed record LiveTailFilter(string? AgentKey = null, Level? Level = null, SearchPattern? Pattern = null)
+/// <param name="Levels">Entries of any of these levels (with <paramref name="Level"/>, both apply).</param>
+public sealed record LiveTailFilter(
+    string? AgentKey = null, Level? Level = null, SearchPattern? Pattern = null, IReadOnlyCollection<Level>? Levels = null)
 {
     public static readonly LiveTailFilter All = new();
 
     public bool Matches(LogEntry entry) =>
         (AgentKey is null || string.Equals(AgentKey, entry.AgentKey, StringComparison.Ordinal))
         && (Level is null || Level == entry.Level)
+        && (Levels is null || Levels.Contains(entry.Level))
         && (Pattern is null || Pattern.Highlighter.IsMatch(entry.Message) || Pattern.Highlighter.IsMatch(entry.Metadata));
 }
 

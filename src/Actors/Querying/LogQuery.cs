@@ -21,6 +21,8 @@ public sealed class LogQuery : ReceiveActor
         Receive<SearchLogs>(q => Timed("search", store.SearchAsync(q.Pattern, q.Filter, q.Paging, q.CancellationToken))
             .PipeTo(Sender, success: results => new SearchLogsResponse(results)));
         Receive<ListAgents>(_ => Timed("agents", store.GetAgentsAsync()).PipeTo(Sender, success: agents => new AgentsResponse(agents)));
+        Receive<CountLogs>(q => Timed("counts", store.CountAsync(q.Filter, q.CancellationToken))
+            .PipeTo(Sender, success: counts => new CountsResponse(counts)));
         Receive<GetStats>(_ => Timed("stats", store.GetStatsAsync()).PipeTo(Sender));
         Receive<GetContext>(q => Timed("context", store.GetContextAsync(q.Id, q.Before, q.After, q.CancellationToken))
             .PipeTo(Sender, success: context => new ContextResponse(context)));

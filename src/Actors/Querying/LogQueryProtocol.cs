@@ -43,6 +43,11 @@ public static class LogQueryProtocol
     /// <summary>Answered with <see cref="ErrorSummary"/>; the window is on entry timestamps, From inclusive.</summary>
     public sealed record GetErrorSummary(DateTime From, DateTime To, int Top, CancellationToken CancellationToken = default) : ILogQuery;
 
+    /// <summary>Answered with <see cref="CountsResponse"/>.</summary>
+    public sealed record CountLogs(LogFilter Filter, CancellationToken CancellationToken = default) : ILogQuery;
+
+    public sealed record CountsResponse(IReadOnlyList<AgentLevelCount> Counts);
+
     /// <summary>Answered with <see cref="StoreStats"/>.</summary>
     public sealed class GetStats : ILogQuery
     {

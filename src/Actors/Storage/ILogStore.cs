@@ -62,6 +62,12 @@ public interface ILogStore : IAsyncDisposable
     /// </summary>
     Task<ErrorSummary> ErrorSummaryAsync(DateTime from, DateTime to, int top, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// How many entries match the filter, per agent (as sent) and level; only counts above zero, in no order. Past days
+    /// the range covers whole are answered from what the store keeps counted, without a scan.
+    /// </summary>
+    Task<IReadOnlyList<AgentLevelCount>> CountAsync(LogFilter filter, CancellationToken cancellationToken = default);
+
     /// <summary>Distinct agent names as sent, sorted ordinally.</summary>
     Task<IReadOnlyList<string>> GetAgentsAsync(CancellationToken cancellationToken = default);
 
@@ -96,10 +102,19 @@ public sealed record StoreHealth(bool Healthy, string? Reason)
 public sealed record SourceMark(string SourceKey, string AgentKey, string FileIdentity, long EndOffset);
 
 /// <summary>All filters are optional. <see cref="AgentKey"/> is upper-cased (see <see cref="AgentKeys"/>);
-/// <see cref="From"/> is inclusive and <see cref="To"/> exclusive, both UTC.</summary>
-public sealed record LogFilter(string? AgentKey = null, Level? Level = null, DateTime? From = null, DateTime? To = null)
+/// <see cref="From"/> is inclusive and <see cref="To"/> exclusive, both UTC. <see cref="Levels"/> keeps entries of
+/// any of those levels (an empty set: none), and applies together with <see cref="Level"/>.</summary>
+public sealed record LogFilter(
+    string? AgentKey = null, Level? Level = null, DateTime? From = null, DateTime? To = null, IReadOnlyCollection<Level>? Levels = null)
 {
     public static readonly LogFilter None = new();
+
+    public bool MatchesLevel(Level level) => (Level is null || Level == level) && (Levels is null || Levels.Contains(level));
+
+    /// <summary>The levels kept as bits (bit n: level n), for caches keyed by filter; -1 when every level is.</summary>
+    public int LevelMask => Level is null && Levels is null
+        ? -1
+        : Enum.GetValues<Level>().Where(MatchesLevel).Aggregate(0, (mask, l) => mask | 1 << (int)l);
 }
 
 public sealed record Paging(int Limit, int Offset)
@@ -116,6 +131,9 @@ public sealed record StoreStats(
     IReadOnlyDictionary<Level, long> ByLevel,
     IReadOnlyDictionary<string, long> ByAgent,
     IReadOnlyList<DayStats> Days);
+
+/// <summary>How many entries of one agent (as sent) at one level <see cref="ILogStore.CountAsync"/> found.</summary>
+public sealed record AgentLevelCount(string Agent, Level Level, long Count);
 
 /// <summary>The entries that arrived on one UTC day and the bytes the store spends on them.</summary>
 public sealed record DayStats(DateOnly Day, long SizeBytes, long Count);

@@ -44,6 +44,8 @@ public sealed class AlertsController(IAlertService alerts) : ControllerBase
         new((await alerts.ListSilencesAsync(HttpContext.RequestAborted)).Select(SilenceResponse.From).ToList());
 
     [HttpPost("/api/alerts/silences")]
+    [RequestBody(typeof(SilenceRequest), "What to silence, for how long, and why", "application/json")]
+    [ProducesResponseType<SilenceResponse>(StatusCodes.Status201Created)]
     public async Task<IActionResult> CreateSilence()
     {
         var (matcher, duration, comment) = await ReadSilenceAsync();
@@ -52,6 +54,7 @@ public sealed class AlertsController(IAlertService alerts) : ControllerBase
     }
 
     [HttpDelete("/api/alerts/silences/{id}")]
+    [ProducesResponseType(StatusCodes.Status204NoContent)]
     public async Task<IActionResult> DeleteSilence(string id) =>
         await alerts.DeleteSilenceAsync(id, HttpContext.RequestAborted)
             ? NoContent()

@@ -17,7 +17,7 @@ public sealed class AnalyticsController(ILogQueryService queries) : ControllerBa
     public const int TopPatterns = 10;
 
     [HttpGet("/api/logs/context")]
-    public async Task<IActionResult> Context([FromQuery] string? id, [FromQuery] string? before, [FromQuery] string? after)
+    public async Task<ActionResult<LogContextResponse>> Context([FromQuery] string? id, [FromQuery] string? before, [FromQuery] string? after)
     {
         if (string.IsNullOrWhiteSpace(id))
         {
@@ -31,14 +31,30 @@ public sealed class AnalyticsController(ILogQueryService queries) : ControllerBa
             return Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"no entry has id '{id}'");
         }
 
-        return Ok(new { before = context.Before, target = context.Target, after = context.After });
+        return new LogContextResponse(context.Before, context.Target, context.After);
     }
 
+    /// <summary>
+    /// By <c>interval</c> (minute, hour or day; the contract's form: non-empty buckets only), or with
+    /// <c>buckets=N</c> about N even buckets over <c>start_time</c> to <c>end_time</c> (default now), empty ones
+    /// included, their width in <c>interval_ms</c> (see <see cref="HistogramBuckets"/>).
+    /// </summary>
     [HttpGet("/api/logs/histogram")]
-    public async Task<IActionResult> Histogram(
+    public async Task<HistogramResponse> Histogram(
         [FromQuery] string? interval, [FromQuery] string? agent, [FromQuery] string? level,
-        [FromQuery(Name = "start_time")] string? startTime, [FromQuery(Name = "end_time")] string? endTime)
+        [FromQuery(Name = "start_time")] string? startTime, [FromQuery(Name = "end_time")] string? endTime,
+        [FromQuery] string? buckets)
     {
+        if (!string.IsNullOrWhiteSpace(buckets))
+        {
+            if (!string.IsNullOrWhiteSpace(interval))
+            {
+                throw new BadRequestException("buckets", "give either interval or buckets, not both");
+            }
+
+            return await BucketedHistogramAsync(buckets, QueryParameters.Filter(agent, level, startTime, endTime));
+        }
+
         var bucketSize = HistogramInterval.Hour;
         if (!string.IsNullOrWhiteSpace(interval) && !HistogramIntervals.TryParse(interval, out bucketSize))
         {
@@ -56,31 +72,56 @@ public sealed class AnalyticsController(ILogQueryService queries) : ControllerBa
             throw new BadRequestException("interval", tooWide.Message);
         }
 
-        return Ok(new
+        return new HistogramResponse(histogram.Interval.Name(), histogram.Buckets.Select(HistogramBucketResponse.From).ToList());
+    }
+
+    private async Task<HistogramResponse> BucketedHistogramAsync(string buckets, LogFilter filter)
+    {
+        var count = QueryParameters.Number("buckets", buckets, 0);
+        if (count < 1)
         {
-            interval = histogram.Interval.Name(),
-            buckets = histogram.Buckets.Select(b => new
-            {
-                time = b.Time,
-                count = b.Count,
-                by_level = b.ByLevel.ToDictionary(kv => kv.Key.Name(), kv => kv.Value),
-            }),
-        });
+            throw new BadRequestException("buckets", $"buckets must be at least 1, got {count}");
+        }
+
+        if (filter.From is not { } from)
+        {
+            throw new BadRequestException("start_time", "start_time is required with buckets");
+        }
+
+        var to = filter.To ?? DateTime.UtcNow;
+        if (to <= from)
+        {
+            throw new BadRequestException("end_time", "end_time must be after start_time");
+        }
+
+        var (width, read) = HistogramBuckets.Plan(from, to, Math.Min(count, HistogramBuckets.MaxCount));
+        Histogram histogram;
+        try
+        {
+            histogram = await queries.HistogramAsync(filter with { To = to }, read, HttpContext.RequestAborted);
+        }
+        catch (HistogramTooWideException tooWide)
+        {
+            throw new BadRequestException("start_time", tooWide.Message);
+        }
+
+        return new HistogramResponse(
+            HistogramBuckets.Name(width),
+            HistogramBuckets.Merge(histogram, width, from, to).Select(HistogramBucketResponse.From).ToList(),
+            (long)width.TotalMilliseconds);
     }
 
     [HttpGet("/api/errors/summary")]
-    public async Task<IActionResult> ErrorSummary([FromQuery] string? hours)
+    public async Task<ErrorSummaryResponse> ErrorSummary([FromQuery] string? hours)
     {
         var span = Hours(hours);
         var to = DateTime.UtcNow;
         var summary = await queries.ErrorSummaryAsync(to.AddHours(-span), to, TopPatterns, HttpContext.RequestAborted);
-        return Ok(new
-        {
-            total_errors = summary.TotalErrors,
-            by_agent = summary.ByAgent,
-            top_errors = summary.TopErrors.Select(p => new { pattern = p.Pattern, count = p.Count, agents = p.Agents, sample = p.Sample }),
-            time_range_hours = span,
-        });
+        return new ErrorSummaryResponse(
+            summary.TotalErrors,
+            summary.ByAgent,
+            summary.TopErrors.Select(p => new ErrorPatternResponse(p.Pattern, p.Count, p.Agents, p.Sample)).ToList(),
+            span);
     }
 
     /// <summary>A whole number from 0; more than <see cref="MaxContext"/> is capped rather than refused, like limit.</summary>
@@ -116,3 +157,34 @@ public sealed class AnalyticsController(ILogQueryService queries) : ControllerBa
             : throw new BadRequestException("hours", $"hours must be more than 0 and at most {MaxHours}, got {hours.ToString(CultureInfo.InvariantCulture)}");
     }
 }
+
+/// <summary>
+/// <c>GET /api/logs/context</c>: the target itself, and the entries around it from the same source and agent; both
+/// lists newest first (<see cref="Before"/> starts with the entry just before the target, <see cref="After"/> ends
+/// with the one just after it).
+/// </summary>
+public sealed record LogContextResponse(IReadOnlyList<StoredEntry> Before, StoredEntry Target, IReadOnlyList<StoredEntry> After);
+
+/// <summary>
+/// <c>GET /api/logs/histogram</c>, oldest first: by <c>interval</c> the non-empty buckets; by <c>buckets</c> every
+/// bucket of the range, <see cref="IntervalMs"/> wide (absent in the interval form, as the contract has it).
+/// </summary>
+public sealed record HistogramResponse(
+    string Interval,
+    IReadOnlyList<HistogramBucketResponse> Buckets,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    long? IntervalMs = null);
+
+/// <summary>A bucket labelled by its start (UTC); <see cref="ByLevel"/> names only the levels present.</summary>
+public sealed record HistogramBucketResponse(DateTime Time, long Count, IReadOnlyDictionary<string, long> ByLevel)
+{
+    public static HistogramBucketResponse From(HistogramBucket b) =>
+        new(b.Time, b.Count, b.ByLevel.ToDictionary(kv => kv.Key.Name(), kv => kv.Value));
+}
+
+/// <summary><c>GET /api/errors/summary</c>.</summary>
+public sealed record ErrorSummaryResponse(
+    long TotalErrors, IReadOnlyDictionary<string, long> ByAgent, IReadOnlyList<ErrorPatternResponse> TopErrors, double TimeRangeHours);
+
+/// <summary>A masked message, how often it occurred, the agents (sorted) it came from and its most frequent message.</summary>
+public sealed record ErrorPatternResponse(string Pattern, long Count, IReadOnlyList<string> Agents, string Sample);

@@ -18,6 +18,8 @@ public sealed class HealthController(
     /// cannot write (a full disk) or a tailer is stuck (its stores not acknowledging) or failing repeatedly.
     /// </summary>
     [HttpGet("/health")]
+    [ProducesResponseType<HealthResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<HealthResponse>(StatusCodes.Status503ServiceUnavailable)]
     public async Task<IActionResult> Get()
     {
         var storage = await store.CheckHealthAsync(HttpContext.RequestAborted);
@@ -39,29 +41,41 @@ public sealed class HealthController(
         var reason = storage.Reason
             ?? (stuck.Count == 0 ? null : "ingestion: " + string.Join("; ", stuck.Select(s => $"{s.Path}: {s.Reason}")));
         var healthy = storage.Healthy && stuck.Count == 0;
-        return StatusCode(healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable, new
-        {
-            status = healthy ? "healthy" : "degraded",
-            reason,
-            service = "log-aggregator",
-            timestamp = DateTime.UtcNow,
-            aggregated_dir = settings.AggregatedDir,
-            retention_days = settings.RetentionDays,
-            log_sources = settings.LogSources,
-            tailed_files = ingestion?.TailedFiles,
-            ingestion = ingestion is null ? null : new
-            {
-                tailed_files = ingestion.TailedFiles,
-                skipped = ingestion.Skipped.Select(f => new { path = f.Path, reason = f.Reason }),
-                stuck = stuck.Select(t => new { path = t.Path, reason = t.Reason }),
-            },
-            database_provider = settings.DatabaseProvider.ToString().ToLowerInvariant(),
-            cluster = new
-            {
-                self = cluster.SelfAddress.ToString(),
-                leader = state.Leader?.ToString(),
-                members = state.Members.Select(m => new { address = m.Address.ToString(), status = m.Status.ToString(), roles = m.Roles }),
-            },
-        });
+        return StatusCode(healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable, new HealthResponse(
+            Status: healthy ? "healthy" : "degraded",
+            Reason: reason,
+            Service: "log-aggregator",
+            Timestamp: DateTime.UtcNow,
+            AggregatedDir: settings.AggregatedDir,
+            RetentionDays: settings.RetentionDays,
+            LogSources: settings.LogSources,
+            TailedFiles: ingestion?.TailedFiles,
+            Ingestion: ingestion is null
+                ? null
+                : new IngestionResponse(
+                    ingestion.TailedFiles,
+                    ingestion.Skipped.Select(f => new FileProblemResponse(f.Path, f.Reason)).ToList(),
+                    stuck.Select(t => new FileProblemResponse(t.Path, t.Reason)).ToList()),
+            DatabaseProvider: settings.DatabaseProvider.ToString().ToLowerInvariant(),
+            Cluster: new ClusterResponse(
+                cluster.SelfAddress.ToString(),
+                state.Leader?.ToString(),
+                state.Members.Select(m => new MemberResponse(m.Address.ToString(), m.Status.ToString(), m.Roles.ToList())).ToList())));
     }
 }
+
+/// <summary><c>GET /health</c>, with 200 (healthy) or 503 (degraded, with the reason).</summary>
+/// <param name="TailedFiles">The same as <c>ingestion.tailed_files</c>, kept at the top where clients read it first.</param>
+/// <param name="Ingestion">Null while discovery is too busy to answer.</param>
+public sealed record HealthResponse(
+    string Status, string? Reason, string Service, DateTime Timestamp, string AggregatedDir, int RetentionDays,
+    IReadOnlyList<string> LogSources, int? TailedFiles, IngestionResponse? Ingestion, string DatabaseProvider, ClusterResponse Cluster);
+
+public sealed record IngestionResponse(int TailedFiles, IReadOnlyList<FileProblemResponse> Skipped, IReadOnlyList<FileProblemResponse> Stuck);
+
+/// <summary>A file skipped by discovery, or a tailer stuck or failing, and why.</summary>
+public sealed record FileProblemResponse(string Path, string Reason);
+
+public sealed record ClusterResponse(string Self, string? Leader, IReadOnlyList<MemberResponse> Members);
+
+public sealed record MemberResponse(string Address, string Status, IReadOnlyList<string> Roles);

@@ -13,7 +13,7 @@ public sealed class LogsController(ILogQueryService queries, IIngestService inge
     private const int MaxHighlights = 20;
 
     [HttpGet("/api/logs")]
-    public async Task<IActionResult> Get(
+    public async Task<LogsResponse> Get(
         [FromQuery] string? agent, [FromQuery] string? level,
         [FromQuery(Name = "start_time")] string? startTime, [FromQuery(Name = "end_time")] string? endTime,
         [FromQuery] string? limit, [FromQuery] string? offset)
@@ -21,19 +21,21 @@ public sealed class LogsController(ILogQueryService queries, IIngestService inge
         var filter = QueryParameters.Filter(agent, level, startTime, endTime);
         var paging = QueryParameters.Paging(limit, offset);
         var page = await queries.QueryAsync(filter, paging, HttpContext.RequestAborted);
-        return Ok(new { logs = page.Entries, count = page.Entries.Count, limit = paging.Limit, offset = paging.Offset, total = page.Total });
+        return new LogsResponse(page.Entries, page.Entries.Count, paging.Limit, paging.Offset, page.Total);
     }
 
     [HttpPost("/api/logs")]
-    public async Task<IActionResult> Post()
+    [RequestBody(typeof(EntryRequest), "One entry, a JSON array of entries, or NDJSON (one entry a line)",
+        "application/json", "application/x-ndjson")]
+    public async Task<IngestedResponse> Post()
     {
         var entries = await bodies.ReadAsync(Request, HttpContext.RequestAborted);
         await ingest.StoreAsync(entries, HttpContext.RequestAborted);
-        return Ok(new { status = "ingested", timestamp = DateTime.UtcNow, count = entries.Count });
+        return new IngestedResponse("ingested", DateTime.UtcNow, entries.Count);
     }
 
     [HttpGet("/api/logs/search")]
-    public async Task<IActionResult> Search(
+    public async Task<SearchResponse> Search(
         [FromQuery] string? q, [FromQuery] string? agent, [FromQuery] string? level,
         [FromQuery(Name = "start_time")] string? startTime, [FromQuery(Name = "end_time")] string? endTime,
         [FromQuery] string? limit, [FromQuery] string? offset)
@@ -47,7 +49,7 @@ public sealed class LogsController(ILogQueryService queries, IIngestService inge
         var filter = QueryParameters.Filter(agent, level, startTime, endTime);
         var results = await queries.SearchAsync(pattern, filter, QueryParameters.Paging(limit, offset), HttpContext.RequestAborted);
         var hits = results.Select(entry => new SearchHit(entry, Highlights(pattern, entry.Entry))).ToList();
-        return Ok(new { query = q, results = hits, count = hits.Count });
+        return new SearchResponse(q, hits, hits.Count);
     }
 
     /// <remarks>
@@ -56,31 +58,47 @@ public sealed class LogsController(ILogQueryService queries, IIngestService inge
     /// name is therefore taken from the raw request target and unescaped exactly once (<see cref="AgentFromRawTarget"/>).
     /// </remarks>
     [HttpGet("/api/logs/agent/{**name}")]
-    public async Task<IActionResult> ByAgent(
+    public async Task<AgentLogsResponse> ByAgent(
         string name, [FromQuery] string? level, [FromQuery] string? limit, [FromQuery] string? offset)
     {
         name = AgentFromRawTarget(HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget) ?? name;
-        var filter = new LogFilter(AgentKey: AgentKeys.Of(name), Level: QueryParameters.Level(level));
+        var (single, several) = QueryParameters.LevelList(level);
+        var filter = new LogFilter(AgentKey: AgentKeys.Of(name), Level: single, Levels: several);
         var page = await queries.QueryAsync(filter, QueryParameters.Paging(limit, offset), HttpContext.RequestAborted);
-        return Ok(new { agent = name, logs = page.Entries, count = page.Entries.Count });
+        return new AgentLogsResponse(name, page.Entries, page.Entries.Count);
     }
 
     [HttpGet("/api/agents")]
-    public async Task<IActionResult> Agents() =>
-        Ok(new { agents = await queries.AgentsAsync(HttpContext.RequestAborted) });
+    public async Task<AgentNamesResponse> Agents() => new(await queries.AgentsAsync(HttpContext.RequestAborted));
 
+    /// <summary>
+    /// Totals of what is stored; with <c>start_time</c> and/or <c>end_time</c>, <c>total_logs</c>, <c>by_level</c> and
+    /// <c>by_agent</c> count only the entries of that range (the UI's header and agent list), <c>log_files</c> stays
+    /// every stored day.
+    /// </summary>
     [HttpGet("/api/stats")]
-    public async Task<IActionResult> Stats()
+    public async Task<StatsResponse> Stats(
+        [FromQuery(Name = "start_time")] string? startTime, [FromQuery(Name = "end_time")] string? endTime)
     {
+        var filter = QueryParameters.Filter(null, null, startTime, endTime);
         var stats = await queries.StatsAsync(HttpContext.RequestAborted);
-        return Ok(new
+        var byLevel = stats.ByLevel.Where(kv => kv.Value > 0).ToDictionary(kv => kv.Key.Name(), kv => kv.Value);
+        var byAgent = stats.ByAgent;
+        var total = stats.TotalLogs;
+        if (filter.From is not null || filter.To is not null)
         {
-            total_logs = stats.TotalLogs,
-            by_level = stats.ByLevel.Where(kv => kv.Value > 0).ToDictionary(kv => kv.Key.Name(), kv => kv.Value),
-            by_agent = stats.ByAgent,
+            var counts = await queries.CountAsync(filter, HttpContext.RequestAborted);
+            total = counts.Sum(c => c.Count);
+            byLevel = counts.GroupBy(c => c.Level).OrderBy(g => g.Key).ToDictionary(g => g.Key.Name(), g => g.Sum(c => c.Count));
+            byAgent = counts.GroupBy(c => c.Agent, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(c => c.Count), StringComparer.Ordinal);
+        }
+
+        return new StatsResponse(
+            total,
+            byLevel,
+            byAgent,
             // The API lists stored days as files: the shape and names clients know, one row per day.
-            log_files = stats.Days.Select(d => new { name = DayFileName(d.Day), size_bytes = d.SizeBytes, count = d.Count }),
-        });
+            stats.Days.Select(d => new LogFileResponse(DayFileName(d.Day), d.SizeBytes, d.Count)).ToList());
     }
 
     private const string AgentRoute = "/api/logs/agent/";
@@ -126,3 +144,25 @@ public sealed class LogsController(ILogQueryService queries, IIngestService inge
         }
     }
 }
+
+/// <summary><c>GET /api/logs</c>: a page of entries, newest first, and how many match in all.</summary>
+public sealed record LogsResponse(IReadOnlyList<StoredEntry> Logs, int Count, int Limit, int Offset, long Total);
+
+/// <summary><c>POST /api/logs</c>, sent once every entry is committed.</summary>
+public sealed record IngestedResponse(string Status, DateTime Timestamp, int Count);
+
+/// <summary><c>GET /api/logs/search</c>: the page of matches, each with its <c>_highlights</c>.</summary>
+public sealed record SearchResponse(string Query, IReadOnlyList<SearchHit> Results, int Count);
+
+/// <summary><c>GET /api/logs/agent/{name}</c>.</summary>
+public sealed record AgentLogsResponse(string Agent, IReadOnlyList<StoredEntry> Logs, int Count);
+
+/// <summary><c>GET /api/agents</c>: names as sent, sorted ordinally.</summary>
+public sealed record AgentNamesResponse(IReadOnlyList<string> Agents);
+
+/// <summary><c>GET /api/stats</c>; <see cref="ByLevel"/> names only the levels present.</summary>
+public sealed record StatsResponse(
+    long TotalLogs, IReadOnlyDictionary<string, long> ByLevel, IReadOnlyDictionary<string, long> ByAgent, IReadOnlyList<LogFileResponse> LogFiles);
+
+/// <summary>One stored day, named as the old service named its files.</summary>
+public sealed record LogFileResponse(string Name, long SizeBytes, long Count);

@@ -21,6 +21,8 @@ public sealed class ProtocolsController(IIngestService ingest, ProtocolBodyReade
 
     /// <summary>OTLP/HTTP logs; answers an ExportLogsServiceResponse in the request's encoding.</summary>
     [HttpPost("/v1/logs")]
+    [RequestBody(null, "An OTLP ExportLogsServiceRequest", Protobuf, Json)]
+    [ProducesResponseType(typeof(byte[]), StatusCodes.Status200OK, Protobuf, Json)]
     public async Task<IActionResult> Otlp()
     {
         var mediaType = ProtocolBodyReader.MediaType(Request);
@@ -44,6 +46,8 @@ public sealed class ProtocolsController(IIngestService ingest, ProtocolBodyReade
     /// X-Seq-ApiKey header is accepted and not checked, as this server has no keys yet.
     /// </remarks>
     [HttpPost("/api/events/raw")]
+    [RequestBody(null, "Seq events: CLEF lines, or {\"Events\": [...]}", "application/vnd.serilog.clef", Json)]
+    [ProducesResponseType<SeqIngestionResponse>(StatusCodes.Status201Created)]
     public async Task<IActionResult> Seq()
     {
         var mediaType = ProtocolBodyReader.MediaType(Request);
@@ -61,6 +65,8 @@ public sealed class ProtocolsController(IIngestService ingest, ProtocolBodyReade
 
     /// <summary>Loki's push API: JSON, or snappy-compressed protobuf; answers 204 like Loki.</summary>
     [HttpPost("/loki/api/v1/push")]
+    [RequestBody(null, "A Loki PushRequest: snappy-compressed protobuf or JSON", Protobuf, Json)]
+    [ProducesResponseType(StatusCodes.Status204NoContent)]
     public async Task<IActionResult> Loki()
     {
         var mediaType = ProtocolBodyReader.MediaType(Request);

@@ -11,24 +11,34 @@ public static class QueryParameters
     {
         var from = Time("start_time", startTime);
         var to = Time("end_time", endTime);
+        var (single, several) = LevelList(level);
         return new LogFilter(
             AgentKey: string.IsNullOrWhiteSpace(agent) ? null : AgentKeys.Of(agent.Trim()),
-            Level: Level(level),
+            Level: single,
             From: from,
-            To: to);
+            To: to,
+            Levels: several);
     }
 
-    public static Level? Level(string? level)
+    /// <summary>
+    /// One level, or several separated by commas (<c>ERROR,CRITICAL</c>: entries of any of them), as the single level
+    /// the old contract knew or the set the UI's level toggles send.
+    /// </summary>
+    public static (Level? Single, IReadOnlyCollection<Level>? Several) LevelList(string? level)
     {
         if (string.IsNullOrWhiteSpace(level))
         {
-            return null;
+            return (null, null);
         }
 
-        return Levels.TryParse(level, out var parsed)
-            ? parsed
-            : throw new BadRequestException("level", $"unknown level '{level}'; use one of DEBUG, INFO, WARNING, ERROR, CRITICAL, FATAL");
+        var parsed = level.Split(',').Select(Level).Distinct().ToList();
+        return parsed.Count == 1 ? (parsed[0], null) : (null, parsed);
     }
+
+    private static Level Level(string level) =>
+        Levels.TryParse(level, out var parsed)
+            ? parsed
+            : throw new BadRequestException("level", $"unknown level '{level}'; use one of DEBUG, INFO, WARNING, ERROR, CRITICAL, FATAL, or several separated by commas");
 
     public static Paging Paging(string? limit, string? offset) =>
         new(Math.Min(Number("limit", limit, Storage.Paging.DefaultLimit), Storage.Paging.MaxLimit), Number("offset", offset, 0));
@@ -46,7 +56,7 @@ public static class QueryParameters
             : throw new BadRequestException(field, $"'{value}' is not an ISO-8601 time");
     }
 
-    private static int Number(string field, string? value, int fallback)
+    internal static int Number(string field, string? value, int fallback)
     {
         if (string.IsNullOrWhiteSpace(value))
         {

@@ -22,12 +22,15 @@ namespace LogAggregator.Web.Controllers;
 public sealed class TailController(ILiveTailService liveTail, LogAggregatorSettings settings) : ControllerBase
 {
     [HttpGet("/api/logs/tail")]
+    [ProducesResponseType(typeof(string), StatusCodes.Status200OK, "text/event-stream")]
     public async Task Tail([FromQuery] string? agent, [FromQuery] string? level, [FromQuery] string? q)
     {
+        var (single, several) = QueryParameters.LevelList(level);
         var filter = new LiveTailFilter(
             AgentKey: string.IsNullOrWhiteSpace(agent) ? null : AgentKeys.Of(agent.Trim()),
-            Level: QueryParameters.Level(level),
-            Pattern: string.IsNullOrEmpty(q) ? null : SearchPattern.Parse(q));
+            Level: single,
+            Pattern: string.IsNullOrEmpty(q) ? null : SearchPattern.Parse(q),
+            Levels: several);
         var aborted = HttpContext.RequestAborted;
         await using var subscription = await liveTail.SubscribeAsync(filter, aborted);
 
@@ -74,7 +77,7 @@ public sealed class TailController(ILiveTailService liveTail, LogAggregatorSetti
             }
             catch (LiveTailDroppedException dropped)
             {
-                await WriteAsync($"event: dropped\ndata: {JsonSerializer.Serialize(new { reason = dropped.Message })}\n\n", aborted);
+                await WriteAsync($"event: dropped\ndata: {JsonSerializer.Serialize(new TailDroppedEvent(dropped.Message), DroppedJson)}\n\n", aborted);
                 return;
             }
 
@@ -88,6 +91,8 @@ public sealed class TailController(ILiveTailService liveTail, LogAggregatorSetti
             ready = subscription.Entries.WaitToReadAsync(aborted).AsTask();
         }
     }
+
+    private static readonly JsonSerializerOptions DroppedJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     private async Task WriteAsync(string text, CancellationToken aborted)
     {
@@ -111,3 +116,6 @@ public sealed class TailController(ILiveTailService liveTail, LogAggregatorSetti
         text.Append("event: log\nid: ").Append(entry.Id).Append("\ndata: ").Append(json).Append("\n\n");
     }
 }
+
+/// <summary>The data of <c>event: dropped</c>: why the stream ends.</summary>
+public sealed record TailDroppedEvent(string Reason);

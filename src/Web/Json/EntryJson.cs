@@ -80,6 +80,8 @@ public static class EntryJson
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         options.DictionaryKeyPolicy = null;
+        // Numbers are written as numbers and never read from strings, so the OpenAPI schemas say plainly "integer".
+        options.NumberHandling = JsonNumberHandling.Strict;
         options.Converters.Add(new StoredEntryConverter());
         options.Converters.Add(new SearchHitConverter());
         options.Converters.Add(new UtcDateTimeConverter());

@@ -14,6 +14,7 @@ public interface ILogQueryService
     Task<IReadOnlyList<StoredEntry>> SearchAsync(SearchPattern pattern, LogFilter filter, Paging paging, CancellationToken cancellationToken);
     Task<IReadOnlyList<string>> AgentsAsync(CancellationToken cancellationToken);
     Task<StoreStats> StatsAsync(CancellationToken cancellationToken);
+    Task<IReadOnlyList<AgentLevelCount>> CountAsync(LogFilter filter, CancellationToken cancellationToken);
     Task<LogContext?> ContextAsync(string id, int before, int after, CancellationToken cancellationToken);
     Task<Histogram> HistogramAsync(LogFilter filter, HistogramInterval interval, CancellationToken cancellationToken);
     Task<ErrorSummary> ErrorSummaryAsync(DateTime from, DateTime to, int top, CancellationToken cancellationToken);
@@ -33,6 +34,9 @@ public sealed class LogQueryService(IRequiredActor<LogQuery> logQuery, LogAggreg
         (await Ask<AgentsResponse>(_ => ListAgents.Instance, cancellationToken)).Agents;
 
     public Task<StoreStats> StatsAsync(CancellationToken cancellationToken) => Ask<StoreStats>(_ => GetStats.Instance, cancellationToken);
+
+    public async Task<IReadOnlyList<AgentLevelCount>> CountAsync(LogFilter filter, CancellationToken cancellationToken) =>
+        (await Ask<CountsResponse>(scan => new CountLogs(filter, scan), cancellationToken)).Counts;
 
     public async Task<LogContext?> ContextAsync(string id, int before, int after, CancellationToken cancellationToken) =>
         (await Ask<ContextResponse>(scan => new GetContext(id, before, after, scan), cancellationToken)).Context;

@@ -59,6 +59,9 @@ public sealed class LogQuerySpecs : Akka.TestKit.Xunit2.TestKit
         public Task<ErrorSummary> ErrorSummaryAsync(DateTime from, DateTime to, int top, CancellationToken cancellationToken = default) =>
             Scan<ErrorSummary>(cancellationToken);
 
+        public Task<IReadOnlyList<AgentLevelCount>> CountAsync(LogFilter filter, CancellationToken cancellationToken = default) =>
+            Scan<IReadOnlyList<AgentLevelCount>>(cancellationToken);
+
         public Task<IReadOnlyList<string>> AppendAsync(
             IReadOnlyList<LogEntry> entries, IReadOnlyList<SourceMark> marks, CancellationToken cancellationToken = default) =>
             throw new NotSupportedException();

@@ -31,6 +31,9 @@ public abstract class ForwardingLogStore(ILogStore inner, bool ownsInner) : ILog
         SearchPattern pattern, LogFilter filter, Paging paging, CancellationToken cancellationToken = default) =>
         inner.SearchAsync(pattern, filter, paging, cancellationToken);
 
+    public virtual Task<IReadOnlyList<AgentLevelCount>> CountAsync(LogFilter filter, CancellationToken cancellationToken = default) =>
+        inner.CountAsync(filter, cancellationToken);
+
     public virtual Task<StoredEntry?> GetAsync(string id, CancellationToken cancellationToken = default) => inner.GetAsync(id, cancellationToken);
 
     public virtual Task<LogContext?> GetContextAsync(string id, int before, int after, CancellationToken cancellationToken = default) =>

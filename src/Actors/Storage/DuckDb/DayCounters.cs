@@ -81,14 +81,18 @@ internal sealed class DayCounters
         return range is null || (from is null || range.Value.Min >= from) && (to is null || range.Value.Max < to);
     }
 
-    public long Count(string? agentKey, Level? level)
+    public long Count(string? agentKey, Level? level) => Count(new LogFilter(agentKey, level));
+
+    /// <summary>The entries of the filter's agent and levels, whatever their time.</summary>
+    public long Count(LogFilter filter)
     {
+        var agentKey = filter.AgentKey;
         lock (_gate)
         {
             long sum = 0;
             foreach (var ((agent, l), n) in _counts)
             {
-                if ((level is null || l == level) && (agentKey is null || AgentKeys.Of(agent) == agentKey))
+                if (filter.MatchesLevel(l) && (agentKey is null || AgentKeys.Of(agent) == agentKey))
                 {
                     sum += n;
                 }
@@ -106,6 +110,22 @@ internal sealed class DayCounters
             {
                 byLevel[level] = byLevel.GetValueOrDefault(level) + n;
                 byAgent[agent] = byAgent.GetValueOrDefault(agent) + n;
+            }
+        }
+    }
+
+    /// <summary>Adds this file's counts of the filter's agent and levels, whatever their time, to <paramref name="counts"/>.</summary>
+    public void AddTo(Dictionary<(string Agent, Level Level), long> counts, LogFilter filter)
+    {
+        var agentKey = filter.AgentKey;
+        lock (_gate)
+        {
+            foreach (var ((agent, l), n) in _counts)
+            {
+                if (n > 0 && filter.MatchesLevel(l) && (agentKey is null || AgentKeys.Of(agent) == agentKey))
+                {
+                    counts[(agent, l)] = counts.GetValueOrDefault((agent, l)) + n;
+                }
             }
         }
     }

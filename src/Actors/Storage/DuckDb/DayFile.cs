@@ -57,7 +57,7 @@ internal sealed class DayFile
     public BigramIndex Index { get; } = new();
 
     /// <summary>A past day's histogram counts by (interval, agent, level); see <see cref="HistogramQuery"/>.</summary>
-    public System.Collections.Concurrent.ConcurrentDictionary<(HistogramInterval, string?, Level?), (DateTime Time, Level Level, long Count)[]> Histograms { get; } = new();
+    public System.Collections.Concurrent.ConcurrentDictionary<(HistogramInterval, string?, int LevelMask), (DateTime Time, Level Level, long Count)[]> Histograms { get; } = new();
 
     /// <summary>Kept between error summaries; see <see cref="ErrorSummaryQuery"/>.</summary>
     public ErrorTallyCache ErrorTallies { get; } = new();

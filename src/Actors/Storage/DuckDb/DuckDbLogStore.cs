@@ -187,6 +187,9 @@ public sealed class DuckDbLogStore : ILogStore
     public Task<ErrorSummary> ErrorSummaryAsync(DateTime from, DateTime to, int top, CancellationToken cancellationToken = default) =>
         Task.Run(() => ErrorSummaryQuery.Run(Candidates(new LogFilter(From: from, To: to)), from, to, top, cancellationToken), cancellationToken);
 
+    public Task<IReadOnlyList<AgentLevelCount>> CountAsync(LogFilter filter, CancellationToken cancellationToken = default) =>
+        Task.Run(() => CountQuery.Run(Candidates(filter), filter, cancellationToken), cancellationToken);
+
     public Task<IReadOnlyList<string>> GetAgentsAsync(CancellationToken cancellationToken = default)
     {
         var byAgent = Tally().ByAgent;

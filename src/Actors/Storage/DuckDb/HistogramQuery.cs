@@ -25,7 +25,7 @@ internal static class HistogramQuery
     public static Histogram Run(
         DayFile[] candidates, LogFilter filter, HistogramInterval interval, DateOnly today, CancellationToken cancellationToken)
     {
-        var files = candidates.Where(f => f.Counters.Count(filter.AgentKey, filter.Level) > 0).ToArray();
+        var files = candidates.Where(f => f.Counters.Count(filter) > 0).ToArray();
         var newest = files.Select(f => f.Counters.Range).OfType<(DateTime Min, DateTime Max)>().Select(r => r.Max).DefaultIfEmpty().Max();
         if (filter.From is null && DefaultStart(newest, filter.To, interval) is { } start)
         {
@@ -41,7 +41,7 @@ internal static class HistogramQuery
         {
             // A past day takes no more writes once its writer has drained (only today's file is ever written): when the
             // range covers it whole, its counts depend on the filter alone.
-            var key = (interval, filter.AgentKey, filter.Level);
+            var key = (interval, filter.AgentKey, filter.LevelMask);
             var reusable = file.Day < today && file.Writer is null or { Stopped.IsCompleted: true } && file.Counters.Covers(filter.From, filter.To);
             if (!reusable || !file.Histograms.TryGetValue(key, out var counts))
             {

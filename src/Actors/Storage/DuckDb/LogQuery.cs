@@ -24,7 +24,7 @@ internal static class LogQuery
             // Files answered by their counters alone are not even connected to: a first page touches one file.
             var counters = file.Counters;
             var counted = counters.Covers(filter.From, filter.To);
-            var matching = counters.Count(filter.AgentKey, filter.Level);
+            var matching = counters.Count(filter);
             var noRows = wanted == 0 || matching == 0 || CannotContribute(file, rows, wanted);
             if (counted)
             {
@@ -103,7 +103,7 @@ internal static class LogQuery
         var rows = new List<LogRow>();
         foreach (var file in NewestFirst(files))
         {
-            if (wanted == 0 || file.Counters.Count(filter.AgentKey, filter.Level) == 0 || CannotContribute(file, rows, wanted))
+            if (wanted == 0 || file.Counters.Count(filter) == 0 || CannotContribute(file, rows, wanted))
             {
                 continue;
             }

@@ -130,6 +130,12 @@ internal static class LogRows
             command.Parameters.Add(new DuckDBParameter("level", (byte)level));
         }
 
+        if (filter.Levels is { } levels)
+        {
+            // Enum values, never user text: written into the SQL as numbers.
+            sql.Append(levels.Count == 0 ? " AND FALSE" : $" AND level IN ({string.Join(", ", levels.Distinct().Select(l => (byte)l))})");
+        }
+
         if (filter.From is { } from)
         {
             sql.Append(" AND ").Append(AtOrAfter(command, "from", from));

@@ -24,7 +24,7 @@ internal static class TimeWindow
             return null;
         }
 
-        var matching = counters.Count(filter.AgentKey, filter.Level);
+        var matching = counters.Count(filter);
         var low = filter.From is { } from && LogRows.ToUtc(from) > range.Min ? LogRows.ToUtc(from) : range.Min;
         var high = filter.To is { } to && LogRows.ToUtc(to) < range.Max ? LogRows.ToUtc(to) : range.Max;
         if (matching == 0 || high <= low)

@@ -80,7 +80,7 @@ public abstract class AlertSpec : ActorSpec
     {
         while (true)
         {
-            var deliver = Notifier.ExpectMsg<Deliver>(TimeSpan.FromSeconds(10));
+            var deliver = Notifier.ExpectMsg<Deliver>(TimeSpan.FromSeconds(30));
             Notifier.Reply(new DeliveryAccepted(deliver.Alert.Id));
             if (Accepted.Add(deliver.Alert.Id))
             {

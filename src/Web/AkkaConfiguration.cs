@@ -108,6 +108,9 @@ public static class AkkaConfiguration
                 provider-name = "SQLite.MS"
                 auto-initialize = on
                 materializer-dispatcher = "log-aggregator-persistence-dispatcher"
+                # SQLite has one writer: concurrent write transactions only wait on each other's locks, while
+                # with one the queue batches everything that arrives during a commit into the next.
+                parallelism = 1
               }
               snapshot-store.sql {
                 connection-string = {{connection}}

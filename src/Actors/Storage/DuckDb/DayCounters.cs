@@ -51,14 +51,27 @@ internal sealed class DayCounters
         {
             Min = DateTime.MaxValue;
             Max = DateTime.MinValue;
-            foreach (var e in entries)
+
+            // An append holds one agent store's entries, so they come in long runs of one agent as sent: a run is
+            // counted by level and its agent hashed once, not once per entry (this ran on every entry ingested).
+            Span<long> run = stackalloc long[Levels.All.Count];
+            string? agent = null;
+            for (var i = 0; i < entries.Count; i++)
             {
-                ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(Counts, (e.Agent, e.Level), out _);
-                slot++;
+                var e = entries[i];
+                if (!ReferenceEquals(e.Agent, agent) && !string.Equals(e.Agent, agent, StringComparison.Ordinal))
+                {
+                    AddRun(agent, run);
+                    agent = e.Agent;
+                }
+
+                run[(int)e.Level]++;
                 var stored = LogRows.Stored(e.Timestamp);
                 Min = stored < Min ? stored : Min;
                 Max = stored > Max ? stored : Max;
             }
+
+            AddRun(agent, run);
         }
 
         public Dictionary<(string Agent, Level Level), long> Counts { get; } = new();
@@ -66,6 +79,24 @@ internal sealed class DayCounters
         public DateTime Min { get; }
 
         public DateTime Max { get; }
+
+        private void AddRun(string? agent, Span<long> run)
+        {
+            if (agent is null)
+            {
+                return;
+            }
+
+            for (var level = 0; level < run.Length; level++)
+            {
+                if (run[level] > 0)
+                {
+                    ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(Counts, (agent, (Level)level), out _);
+                    slot += run[level];
+                    run[level] = 0;
+                }
+            }
+        }
     }
 
     public bool Overlaps(DateTime? from, DateTime? to)

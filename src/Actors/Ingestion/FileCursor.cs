@@ -208,3 +208,17 @@ public sealed class FileCursor : IDisposable
         _handle.Dispose();
     }
 }
+
+/// <summary>
+/// A file opened by discovery for a tailer that starts later (starts are throttled): the handle keeps the file's
+/// data readable meanwhile, whatever logrotate does to its names. Taken once, by the tailer's first incarnation.
+/// </summary>
+public sealed class HandedOverCursor(FileCursor cursor) : IDisposable
+{
+    private FileCursor? _cursor = cursor;
+
+    /// <summary>The cursor, the first time; null after that (a restarted tailer opens its file again).</summary>
+    public FileCursor? Take() => Interlocked.Exchange(ref _cursor, null);
+
+    public void Dispose() => Take()?.Dispose();
+}

@@ -36,6 +36,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     private readonly IngestionSettings _settings;
     private readonly ILogStore _store;
     private readonly TimeProvider _clock;
+    private readonly HandedOverCursor? _handedOver;
     private readonly FileTailerBatches _batches;
     private readonly List<FileLine> _lines = [];
     private readonly Dictionary<string, long> _committedMarks = new(StringComparer.Ordinal);
@@ -56,7 +57,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
 
     public FileTailer(
         string identity, string path, string nodeName, IngestionSettings settings, ILogStore store, IActorRef agentStores,
-        TimeProvider? clock = null)
+        TimeProvider? clock = null, HandedOverCursor? handedOver = null)
     {
         _identity = identity;
         _pathHint = path;
@@ -65,6 +66,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         _settings = settings;
         _store = store;
         _clock = clock ?? TimeProvider.System;
+        _handedOver = handedOver;
         _batches = new FileTailerBatches(settings, _clock, agentStores);
         _lastDataAt = _clock.GetUtcNow();
         PersistenceId = $"file-tailer-{_sourceKey}";
@@ -92,17 +94,23 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
 
     /// <param name="identity">The file's <see cref="FileStatus.Identity"/>; the tailer reads that file only.</param>
     /// <param name="path">Where the file was last seen; if another file is there now, it is looked for in that directory.</param>
+    /// <param name="handedOver">The file, if discovery already opened it (see <see cref="OpenFor"/>).</param>
     public static Props Props(
         string identity, string path, string nodeName, IngestionSettings settings, ILogStore store, IActorRef agentStores,
-        TimeProvider? clock = null) =>
-        Akka.Actor.Props.Create(() => new FileTailer(identity, path, nodeName, settings, store, agentStores, clock));
+        TimeProvider? clock = null, HandedOverCursor? handedOver = null) =>
+        Akka.Actor.Props.Create(() => new FileTailer(identity, path, nodeName, settings, store, agentStores, clock, handedOver));
+
+    /// <summary>Opens the file at <paramref name="path"/> if it is the one with <paramref name="identity"/>, as a tailer reads it.</summary>
+    public static FileCursor? OpenFor(string path, string identity, IngestionSettings settings) =>
+        FileCursor.OpenAt(path, identity, MaxLineBytesOf(settings), settings.ReadChunk);
 
     protected override void PreStart()
     {
         // Before recovery, which takes seconds on a busy node: logrotate may rename, compress or delete the file
         // meanwhile, and only a handle already open keeps its unread lines readable (the kernel keeps a deleted
-        // file's data while a handle is open). Begin checks the file against the checkpoint once it is known.
-        _cursor = FileCursor.Open(_pathHint, _identity, MaxLineBytes, _settings.ReadChunk);
+        // file's data while a handle is open). Begin checks the file against the checkpoint once it is known. Discovery
+        // may have opened it already, when it had to wait its turn to start.
+        _cursor = _handedOver?.Take() ?? FileCursor.Open(_pathHint, _identity, MaxLineBytes, _settings.ReadChunk);
         base.PreStart();
     }
 
@@ -649,10 +657,13 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     /// <c>ingestion.max-line-bytes</c>, never below four bytes per character of the message limit, so a line the
     /// reader cuts is always over that limit in characters too, and the parser marks it truncated in its metadata.
     /// </summary>
-    private int MaxLineBytes => Math.Max(_settings.MaxLineBytes, EntryLimits.MaxMessageLength * 4);
+    private int MaxLineBytes => MaxLineBytesOf(_settings);
+
+    private static int MaxLineBytesOf(IngestionSettings settings) => Math.Max(settings.MaxLineBytes, EntryLimits.MaxMessageLength * 4);
 
     protected override void PostStop()
     {
+        _handedOver?.Dispose();
         _lag.Dispose();
         _copy?.Dispose();
         _cursor?.Dispose();

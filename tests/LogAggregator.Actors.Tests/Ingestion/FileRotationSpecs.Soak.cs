@@ -45,6 +45,39 @@ public sealed partial class FileRotationSpecs
     }
 
     [Fact]
+    public async Task A_file_rotated_while_down_and_deleted_right_after_the_start_is_finished_though_many_known_files_start_before_it()
+    {
+        // The soak's restart: discovery remembers far more files than start at once (rotated files within their
+        // rotate-wait), and logrotate deletes (or compresses) the file rotated while down soon after the start.
+        // Tailed last, the file is the last to be remembered.
+        var others = Enumerable.Range(0, 40).Select(i => LogPath($"other{i:00}.log")).ToList();
+        foreach (var other in others)
+        {
+            await File.WriteAllLinesAsync(other, Lines(Path.GetFileName(other), 0, 1));
+        }
+
+        var discovery = StartDiscovery();
+        await CountStoredAsync(others.Count);
+        var path = LogPath("last.log");
+        await File.WriteAllLinesAsync(path, Lines("seen", 0, 100));
+        await CountStoredAsync(others.Count + 100);
+        StopAndWait(discovery);
+
+        await File.AppendAllLinesAsync(path, Lines("unread tail", 0, 200));
+        File.Move(path, path + ".1");
+        await File.WriteAllLinesAsync(path, Lines("new file", 0, 50));
+        discovery = StartDiscovery();
+        // Answered once discovery has recovered and started what it starts at once; then the rotated file goes.
+        await discovery.Ask<SourceDiscoveryProtocol.TailedFilesResponse>(SourceDiscoveryProtocol.GetTailedFiles.Instance, TimeSpan.FromSeconds(10));
+        File.Delete(path + ".1");
+
+        await File.AppendAllLinesAsync(path, ["INFO - end marker"]);
+        await StoredExactlyAsync(
+            [.. others.Select(o => $"{Path.GetFileName(o)} 0"), .. Messages("seen", 0, 100), .. Messages("unread tail", 0, 200), .. Messages("new file", 0, 50)],
+            "end marker");
+    }
+
+    [Fact]
     public async Task A_compressed_file_on_the_inode_of_a_file_gone_while_down_is_never_read()
     {
         var path = LogPath("zipped.log");

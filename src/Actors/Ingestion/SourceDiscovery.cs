@@ -54,8 +54,8 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
     private readonly Dictionary<string, string> _stalled = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (Queue<DateTimeOffset> At, string Error)> _failures = new(StringComparer.Ordinal);
     private readonly HashSet<string> _starting = new(StringComparer.Ordinal);
-    /// <summary>Tailers waiting their turn, files opened (priority 0) before files found nowhere (1), which only forget theirs.</summary>
-    private readonly PriorityQueue<string, (int Found, long Order)> _toStart = new();
+    /// <summary>Tailers waiting their turn, by rank (see <see cref="StartTailer"/>), then in the order they came.</summary>
+    private readonly PriorityQueue<string, (int Rank, long Order)> _toStart = new();
     private long _queued;
     private readonly Dictionary<string, (string Path, HandedOverCursor? Cursor)> _waiting = new(StringComparer.Ordinal);
     private Dictionary<string, string> _identityAt = new(StringComparer.Ordinal);
@@ -171,7 +171,7 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
         });
         foreach (var start in starts.OrderBy(s => s.Rank).ThenByDescending(s => s.Written).ToList())
         {
-            StartTailer(start.Identity, start.Path, start.Cursor is { } cursor ? new HandedOverCursor(cursor) : null);
+            StartTailer(start.Identity, start.Path, start.Cursor is { } cursor ? new HandedOverCursor(cursor) : null, start.Rank);
         }
 
         Scan();
@@ -340,7 +340,11 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
         }
     }
 
-    private void StartTailer(string identity, string path, HandedOverCursor? cursor = null)
+    /// <param name="rank">
+    /// Who starts first when tailers must wait their turn: 0 a file under a matching name (copytruncate changes it in
+    /// place, only a running tailer keeps up), 1 a file found elsewhere (its handle keeps it), 2 one found nowhere.
+    /// </param>
+    private void StartTailer(string identity, string path, HandedOverCursor? cursor = null, int rank = 0)
     {
         if (_tailers.ContainsKey(identity))
         {
@@ -364,7 +368,7 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
                 // Opened now: logrotate may delete or compress the file long before its turn comes.
                 cursor ??= FileTailer.OpenFor(path, identity, _settings.Ingestion) is { } opened ? new HandedOverCursor(opened) : null;
                 _waiting[identity] = (path, cursor);
-                _toStart.Enqueue(identity, (cursor is null ? 1 : 0, _queued++));
+                _toStart.Enqueue(identity, (cursor is null ? 2 : rank, _queued++));
             }
 
             return;
@@ -489,7 +493,7 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
             _log.Info("{Path} was rotated to {NewPath} before it was tailed; reading it", oldPath, changed.Path);
             _known[status.Identity] = changed.Path;
             Save(new FileFound(status.Identity, changed.Path));
-            StartTailer(status.Identity, changed.Path);
+            StartTailer(status.Identity, changed.Path, rank: 1);
         }
 
         if (!Timers.IsTimerActive("notified-scan"))

@@ -53,6 +53,9 @@ public sealed class FileCursor : IDisposable
 
     public LineReader Reader => _reader;
 
+    /// <summary>For a rotated copy: when it was last written, as it was found (copies of one file are made in turn).</summary>
+    public DateTime? WrittenAt { get; internal set; }
+
     /// <summary>
     /// Opens the file at <paramref name="path"/>; with an <paramref name="identity"/>, only that file: if the name now
     /// names another one, the file is looked for among the files of the same directory (rotated while nobody watched).

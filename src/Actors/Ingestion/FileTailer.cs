@@ -45,6 +45,9 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     private TailedFileCheckpoint _checkpoint = TailedFileCheckpoint.Empty;
     private FileCursor? _cursor;
     private FileCursor? _copy;
+
+    /// <summary>The content last finished from its copy: another copy made after it holds a content never read.</summary>
+    private (DateTime WrittenAt, Fingerprint Fingerprint)? _finishedCopy;
     private MultiLineAssembler? _assembler;
     private TailedAgents? _agents;
     private DateTimeOffset _lastDataAt;
@@ -337,8 +340,26 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     /// <summary>A content read from its first byte under a fresh generation, so no mark of another content applies.</summary>
     private void StartGeneration()
     {
-        _cursor!.Refingerprint();
         _unwrittenCheckpoint = null;
+        var finished = _finishedCopy;
+        _finishedCopy = null;
+        if (finished is { } after && RotatedCopyFinder.FindNext(_cursor!, after.WrittenAt, after.Fingerprint, MaxLineBytes, _settings.ReadChunk) is { } next)
+        {
+            // Truncated again before any of the content that followed was read (copytruncate twice within one store
+            // round trip, or while down): that content exists only in the next copy, read whole as a content of its own.
+            _log.Info("{Path} was truncated again before its next content was read; reading that from its copy {Copy}", _cursor!.Path, next.Path);
+            _copy = next;
+            var fromCopy = new TailedFileStarted(_identity, Random.Shared.NextInt64(1, long.MaxValue), _cursor.Path, next.Fingerprint);
+            Persist(fromCopy, persisted =>
+            {
+                Applied(persisted);
+                _committedMarks.Clear();
+                BeginReading(0);
+            });
+            return;
+        }
+
+        _cursor!.Refingerprint();
         var started = new TailedFileStarted(_identity, Random.Shared.NextInt64(1, long.MaxValue), _cursor.Path, _cursor.Fingerprint);
         Persist(started, persisted =>
         {
@@ -404,6 +425,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
                 {
                     // The copy is complete (logrotate copied it before truncating): its tail is the last of this content.
                     FlushPartialLine();
+                    _finishedCopy = _copy.WrittenAt is { } written ? (written, _checkpoint.Fingerprint) : null;
                     _copy.Dispose();
                     _copy = null;
                     StartOver();

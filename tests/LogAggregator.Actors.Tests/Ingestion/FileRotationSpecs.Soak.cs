@@ -78,6 +78,38 @@ public sealed partial class FileRotationSpecs
     }
 
     [Fact]
+    public async Task A_content_copytruncated_away_before_the_tailer_read_any_of_it_is_read_from_its_copy_in_turn()
+    {
+        // The soak's copytruncate every 200 ms: while the tailer finishes one content from its copy (or is down),
+        // logrotate copies and truncates the next one too. Each copy is a content of the file; none may be skipped.
+        var path = LogPath("twice.log");
+        await File.WriteAllLinesAsync(path, Lines("first", 0, 100));
+        var discovery = StartDiscovery();
+        await CountStoredAsync(100);
+        StopAndWait(discovery);
+
+        var written = DateTime.UtcNow;
+        await File.WriteAllLinesAsync(path + ".2", [.. Lines("first", 0, 100), .. Lines("first tail", 0, 50)]);
+        File.SetLastWriteTimeUtc(path + ".2", written.AddSeconds(-2));
+        await File.WriteAllLinesAsync(path + ".1", Lines("second", 0, 80));
+        File.SetLastWriteTimeUtc(path + ".1", written.AddSeconds(-1));
+        // Another file's copy beside them, as newer: never a content of this file.
+        await File.WriteAllLinesAsync(LogPath("other.log.1"), Lines("other", 0, 10));
+        await using (var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+        {
+            stream.SetLength(0);
+        }
+
+        await File.AppendAllLinesAsync(path, Lines("third", 0, 30));
+        StartDiscovery();
+
+        await File.AppendAllLinesAsync(path, ["INFO - end marker"]);
+        await StoredExactlyAsync(
+            [.. Messages("first", 0, 100), .. Messages("first tail", 0, 50), .. Messages("second", 0, 80), .. Messages("third", 0, 30)],
+            "end marker");
+    }
+
+    [Fact]
     public async Task A_compressed_file_on_the_inode_of_a_file_gone_while_down_is_never_read()
     {
         var path = LogPath("zipped.log");

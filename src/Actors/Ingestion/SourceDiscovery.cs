@@ -244,7 +244,8 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
         return new IngestionHealth(
             _tailers.Keys.Count(id => !_finished.Contains(id)),
             _skipped.Select(kv => new SkippedFile(kv.Key, kv.Value)).OrderBy(s => s.Path, StringComparer.Ordinal).ToList(),
-            stuck.OrderBy(s => s.Path, StringComparer.Ordinal).ToList());
+            stuck.OrderBy(s => s.Path, StringComparer.Ordinal).ToList(),
+            _starting.Count + _waiting.Count);
     }
 
     private string PathOf(string identity) => _known.GetValueOrDefault(identity, identity);

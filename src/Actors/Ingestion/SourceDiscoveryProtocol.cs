@@ -27,8 +27,11 @@ public static class SourceDiscoveryProtocol
         private GetIngestionHealth() { }
     }
 
-    /// <summary>Files tailed, names matching LOG_SOURCES that are not tailed and why, and tailers in trouble.</summary>
-    public sealed record IngestionHealth(int TailedFiles, IReadOnlyList<SkippedFile> Skipped, IReadOnlyList<StuckTailer> Stuck);
+    /// <summary>
+    /// Files tailed, names matching LOG_SOURCES that are not tailed and why, and tailers in trouble; <paramref name="Starting"/>
+    /// counts the files whose tailers are not reading yet (recovering their checkpoint, or waiting their turn to start).
+    /// </summary>
+    public sealed record IngestionHealth(int TailedFiles, IReadOnlyList<SkippedFile> Skipped, IReadOnlyList<StuckTailer> Stuck, int Starting = 0);
 
     /// <summary>A name matching LOG_SOURCES that is not tailed: not a regular file (a FIFO, a socket, a device, a directory).</summary>
     public sealed record SkippedFile(string Path, string Reason);

@@ -52,6 +52,7 @@ public sealed class HealthController(
             ingestion = ingestion is null ? null : new
             {
                 tailed_files = ingestion.TailedFiles,
+                starting = ingestion.Starting,
                 skipped = ingestion.Skipped.Select(f => new { path = f.Path, reason = f.Reason }),
                 stuck = stuck.Select(t => new { path = t.Path, reason = t.Reason }),
             },

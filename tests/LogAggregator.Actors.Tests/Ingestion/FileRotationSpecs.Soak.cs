@@ -68,8 +68,12 @@ public sealed partial class FileRotationSpecs
         await File.WriteAllLinesAsync(path, Lines("new file", 0, 50));
         discovery = StartDiscovery();
         // Answered once discovery has recovered and started what it starts at once; then the rotated file goes.
-        await discovery.Ask<SourceDiscoveryProtocol.TailedFilesResponse>(SourceDiscoveryProtocol.GetTailedFiles.Instance, TimeSpan.FromSeconds(10));
+        var health = await discovery.Ask<SourceDiscoveryProtocol.IngestionHealth>(SourceDiscoveryProtocol.GetIngestionHealth.Instance, TimeSpan.FromSeconds(10));
         File.Delete(path + ".1");
+        // Health tells the tailers still starting (41 files, 32 start at once) until every one of them reads.
+        Assert.True(health.Starting >= 41 - 32, $"{health.Starting} starting");
+        await AwaitAssertAsync(async () => Assert.Equal(0, (await discovery.Ask<SourceDiscoveryProtocol.IngestionHealth>(
+            SourceDiscoveryProtocol.GetIngestionHealth.Instance, TimeSpan.FromSeconds(10))).Starting), TimeSpan.FromSeconds(30));
 
         await File.AppendAllLinesAsync(path, ["INFO - end marker"]);
         await StoredExactlyAsync(

@@ -103,8 +103,8 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         TimeProvider? clock = null, HandedOverCursor? handedOver = null) =>
         Akka.Actor.Props.Create(() => new FileTailer(identity, path, nodeName, settings, store, agentStores, clock, handedOver));
 
-    /// <summary>Opens the file at <paramref name="path"/> if it is the one with <paramref name="identity"/>, as a tailer reads it.</summary>
-    public static FileCursor? OpenFor(string path, string identity, IngestionSettings settings) =>
+    /// <summary>Opens the file at <paramref name="path"/> (if it is the one with <paramref name="identity"/>), as a tailer reads it.</summary>
+    public static FileCursor? OpenFor(string path, string? identity, IngestionSettings settings) =>
         FileCursor.OpenAt(path, identity, MaxLineBytesOf(settings), settings.ReadChunk);
 
     protected override void PreStart()

@@ -462,9 +462,10 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
                 IncludeSubdirectories = false,
             };
             watcher.Changed += (_, e) => self.Tell(new PathChanged(e.FullPath, false));
-            watcher.Created += (_, e) => self.Tell(new PathChanged(e.FullPath, true));
+            watcher.Created += (_, e) => self.Tell(new PathChanged(e.FullPath, true, Opened: Matched(e.FullPath) ? OpenNow(e.FullPath) : null));
             watcher.Deleted += (_, e) => self.Tell(new PathChanged(e.FullPath, true));
-            watcher.Renamed += (_, e) => self.Tell(new PathChanged(e.FullPath, true, e.OldFullPath));
+            watcher.Renamed += (_, e) => self.Tell(new PathChanged(
+                e.FullPath, true, e.OldFullPath, Opened: Matched(e.OldFullPath!) && !Matched(e.FullPath) ? OpenNow(e.FullPath) : null));
             watcher.EnableRaisingEvents = true;
             _watchers[directory] = watcher;
         }
@@ -487,8 +488,13 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
             return;
         }
 
-        if (changed.OldPath is { } oldPath && Matched(oldPath) && !Matched(changed.Path)
-            && FileIdentity.OfPath(changed.Path) is { IsRegular: true } status && !_tailers.ContainsKey(status.Identity))
+        if (changed.Opened is { } opened)
+        {
+            FollowOpened(changed, opened);
+        }
+        else if (changed.OldPath is { } oldPath && Matched(oldPath) && !Matched(changed.Path)
+            && FileIdentity.OfPath(changed.Path) is { IsRegular: true } status && !_tailers.ContainsKey(status.Identity)
+            && !_waiting.ContainsKey(status.Identity))
         {
             // Rotated out of the globs before any scan saw it under its old name: read it all the same, then let go.
             _log.Info("{Path} was rotated to {NewPath} before it was tailed; reading it", oldPath, changed.Path);
@@ -501,6 +507,47 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
         {
             Timers.StartSingleTimer("notified-scan", RescanSoon.Instance, NotifiedScanDelay);
         }
+    }
+
+    /// <summary>On the watcher thread: opens a name created in the globs (or renamed out of them), as it is now.</summary>
+    private FileCursor? OpenNow(string path)
+    {
+        try
+        {
+            return FileTailer.OpenFor(path, null, _settings.Ingestion);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A file opened as its notification came: tailed from that handle unless it has a tailer already.</summary>
+    private void FollowOpened(PathChanged changed, FileCursor opened)
+    {
+        var identity = opened.Identity;
+        var inSources = Matched(changed.Path);
+        if (_tailers.ContainsKey(identity) || _waiting.ContainsKey(identity))
+        {
+            // Tailed already.
+            opened.Dispose();
+            return;
+        }
+
+        if (changed.OldPath is { } oldPath)
+        {
+            // Rotated out of the globs before any scan saw it under its old name: read it all the same, then let go.
+            _log.Info("{Path} was rotated to {NewPath} before it was tailed; reading it", oldPath, changed.Path);
+        }
+        else
+        {
+            // Created in the globs: tailed at once, before the scan, while this very file is still there to open.
+            _seen?.Add(identity);
+        }
+
+        _known[identity] = changed.Path;
+        Save(new FileFound(identity, changed.Path));
+        StartTailer(identity, changed.Path, new HandedOverCursor(opened), inSources ? 0 : 1);
     }
 
     private bool Matched(string path) => _settings.LogSources.Any(pattern =>

@@ -55,6 +55,10 @@ public static class SourceDiscoveryProtocol
     /// <summary>Snapshot of the node's tailed files.</summary>
     public sealed record KnownFiles(IReadOnlyList<FileFound> Files);
 
-    /// <summary>A file-system notification, raised on a watcher thread and handled in the actor.</summary>
-    internal sealed record PathChanged(string Path, bool Created, string? OldPath = null) : IDeadLetterSuppression;
+    /// <summary>
+    /// A file-system notification, raised on a watcher thread and handled in the actor. A name created in the globs, or
+    /// renamed out of them, is opened on the watcher thread (<paramref name="Opened"/>): under logrotate every 200 ms it
+    /// may be renamed again, or deleted, before the actor gets to look at it.
+    /// </summary>
+    internal sealed record PathChanged(string Path, bool Created, string? OldPath = null, FileCursor? Opened = null) : IDeadLetterSuppression;
 }

@@ -48,6 +48,12 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
 
     /// <summary>The content last finished from its copy: another copy made after it holds a content never read.</summary>
     private (DateTime WrittenAt, Fingerprint Fingerprint)? _finishedCopy;
+
+    /// <summary>
+    /// The copy finished last, kept while the content that followed it has shown none of its bytes: a truncation of
+    /// an empty-looking content cannot be seen in the file, only in a newer copy.
+    /// </summary>
+    private (DateTime WrittenAt, Fingerprint Fingerprint)? _lastCopy;
     private MultiLineAssembler? _assembler;
     private TailedAgents? _agents;
     private DateTimeOffset _lastDataAt;
@@ -349,6 +355,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
             // round trip, or while down): that content exists only in the next copy, read whole as a content of its own.
             _log.Info("{Path} was truncated again before its next content was read; reading that from its copy {Copy}", _cursor!.Path, next.Path);
             _copy = next;
+            _lastCopy = null;
             var fromCopy = new TailedFileStarted(_identity, Random.Shared.NextInt64(1, long.MaxValue), _cursor.Path, next.Fingerprint);
             Persist(fromCopy, persisted =>
             {
@@ -360,6 +367,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         }
 
         _cursor!.Refingerprint();
+        _lastCopy = finished;
         var started = new TailedFileStarted(_identity, Random.Shared.NextInt64(1, long.MaxValue), _cursor.Path, _cursor.Fingerprint);
         Persist(started, persisted =>
         {
@@ -385,6 +393,15 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     /// <summary>Reads what the window has room for; false when the content turned out replaced (now draining).</summary>
     private bool ReadAvailable()
     {
+        if (_copy is null && _lastCopy is { } last && MissedContent(last))
+        {
+            _log.Info("{Path} was truncated again before any of its content was seen; reading that content from its copy", _cursor!.Path);
+            _finishedCopy = last;
+            _lastCopy = null;
+            StartOver();
+            return false;
+        }
+
         if (_copy is null && _cursor!.Check() == FileCheck.Replaced)
         {
             _copy = RotatedCopyFinder.Find(_cursor, _cursor.Fingerprint, _cursor.Reader.Position, MaxLineBytes, _settings.ReadChunk);
@@ -443,6 +460,28 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
 
         // More may be waiting: continue after the acknowledgements queued meanwhile.
         Self.Tell(FileChanged.Instance);
+        return true;
+    }
+
+    /// <summary>
+    /// Whether, while this content has shown none of its bytes (it began empty: copytruncate with the writer paused),
+    /// a content came, was copied and truncated away: a copy newer than the last one finished that is not a copy of
+    /// what the file holds now. Once the content shows bytes, a truncation changes its first bytes and is seen.
+    /// </summary>
+    private bool MissedContent((DateTime WrittenAt, Fingerprint Fingerprint) last)
+    {
+        if (_cursor!.Fingerprint.Length > 0 || _cursor.Reader.Position > 0)
+        {
+            _lastCopy = null;
+            return false;
+        }
+
+        if (_cursor.Length == 0 || RotatedCopyFinder.FindNext(_cursor, last.WrittenAt, last.Fingerprint, MaxLineBytes, _settings.ReadChunk) is not { } missed)
+        {
+            return false;
+        }
+
+        missed.Dispose();
         return true;
     }
 

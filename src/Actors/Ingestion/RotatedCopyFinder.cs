@@ -14,7 +14,10 @@ public static class RotatedCopyFinder
     /// the same file, starting like <paramref name="fingerprint"/>, at least <paramref name="offset"/> long, not
     /// compressed; the newest if several qualify. Opened and positioned at <paramref name="offset"/>; null if none.
     /// </summary>
-    public static FileCursor? Find(FileCursor truncated, Fingerprint fingerprint, long offset, int maxLineBytes, int chunkBytes)
+    public static FileCursor? Find(FileCursor truncated, Fingerprint fingerprint, long offset, int maxLineBytes, int chunkBytes) =>
+        Agreed(() => FindOnce(truncated, fingerprint, offset, maxLineBytes, chunkBytes));
+
+    private static FileCursor? FindOnce(FileCursor truncated, Fingerprint fingerprint, long offset, int maxLineBytes, int chunkBytes)
     {
         // Nothing read yet is still something to find, as long as the first bytes were seen.
         if (fingerprint.Length == 0 || Path.GetDirectoryName(truncated.Path) is not { } directory)
@@ -65,7 +68,33 @@ public static class RotatedCopyFinder
     /// while the node was down): the oldest copy of this file (its name starts like the live file's) last written
     /// after <paramref name="after"/>, that is not a copy of what the live file holds now. Opened at 0; null if none.
     /// </summary>
-    public static FileCursor? FindNext(FileCursor live, DateTime after, Fingerprint finished, int maxLineBytes, int chunkBytes)
+    public static FileCursor? FindNext(FileCursor live, DateTime after, Fingerprint finished, int maxLineBytes, int chunkBytes) =>
+        Agreed(() => FindNextOnce(live, after, finished, maxLineBytes, chunkBytes));
+
+    /// <summary>
+    /// The same answer from two looks at the directory in a row (at most four looks): logrotate renames every copy
+    /// one step on at each rotation, and a directory listing taken meanwhile may miss a file renamed across it.
+    /// </summary>
+    private static FileCursor? Agreed(Func<FileCursor?> look)
+    {
+        var found = look();
+        for (var looks = 1; looks < 4; looks++)
+        {
+            var again = look();
+            if (again?.Identity == found?.Identity)
+            {
+                again?.Dispose();
+                return found;
+            }
+
+            found?.Dispose();
+            found = again;
+        }
+
+        return found;
+    }
+
+    private static FileCursor? FindNextOnce(FileCursor live, DateTime after, Fingerprint finished, int maxLineBytes, int chunkBytes)
     {
         if (Path.GetDirectoryName(live.Path) is not { } directory)
         {

@@ -148,10 +148,17 @@ public sealed partial class RotationSoakTests(ITestOutputHelper output)
             await Task.Delay(10);
         }
 
-        var written = writers.Select(w => (long)w.Written).ToList();
-        while (DateTime.UtcNow < deadline && (await SoakTally.CountsAsync(server, writers)).Zip(written).Any(c => c.First < c.Second))
+        // Every line before the hold, not merely as many lines: lines of the new file can be stored before the last
+        // line of the rotated one. A writer's timestamps grow with its sequence numbers, so a time range counts them.
+        var written = writers.Select(w => (w.Agent, Written: w.Written)).ToList();
+        foreach (var (agent, count) in written)
         {
-            await Task.Delay(100);
+            var before = Uri.EscapeDataString(SoakWriter.TimestampOf(count).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+            while (DateTime.UtcNow < deadline
+                && (await server.GetJsonAsync($"/api/logs?limit=1&agent={agent}&end_time={before}")).GetProperty("total").GetInt64() < count)
+            {
+                await Task.Delay(100);
+            }
         }
     }
 

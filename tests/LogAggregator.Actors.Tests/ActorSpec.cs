@@ -50,6 +50,11 @@ public abstract class ActorSpec : Akka.TestKit.Xunit2.TestKit
               type = ForkJoinDispatcher
               dedicated-thread-pool.thread-count = 2
             }
+            # One thread, for specs that hold up an actor by occupying its only thread with another.
+            spec-single-thread-dispatcher {
+              type = ForkJoinDispatcher
+              dedicated-thread-pool.thread-count = 1
+            }
             """)
             .WithFallback(LogAggregatorSerializer.Configuration)
             .WithFallback(SqlPersistence.DefaultConfiguration);

@@ -35,6 +35,8 @@ public sealed class IngestionHealthApiTests : IAsyncLifetime
         Assert.Equal(Path.Combine(_host.LogDir, "pipe.log"), skipped.GetProperty("path").GetString());
         Assert.Contains("FIFO", skipped.GetProperty("reason").GetString());
         Assert.Empty(healthy.GetProperty("ingestion").GetProperty("stuck").EnumerateArray());
+        // Files whose tailers are not reading yet: none once the file is stored.
+        await EventuallyAsync(health => health.Body.GetProperty("ingestion").GetProperty("starting").GetInt32() == 0);
 
         // The store refuses this file's lines every time: its tailer is restarted again and again.
         var poison = Path.Combine(_host.LogDir, "poison.log");

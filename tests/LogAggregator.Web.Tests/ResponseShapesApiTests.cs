@@ -66,7 +66,7 @@ public sealed class ResponseShapesApiTests : IAsyncLifetime
         Assert.Matches(
             "^" + System.Text.RegularExpressions.Regex.Escape(
                 """{"status":"s","reason":null,"service":"s","timestamp":"s","aggregated_dir":"s","retention_days":0,"log_sources":["s"],"tailed_files":""")
-            + "(0|null),\"ingestion\":(null|" + System.Text.RegularExpressions.Regex.Escape("""{"tailed_files":0,"skipped":[],"stuck":[]}""") + ")"
+            + "(0|null),\"ingestion\":(null|" + System.Text.RegularExpressions.Regex.Escape("""{"tailed_files":0,"starting":0,"skipped":[],"stuck":[]}""") + ")"
             + System.Text.RegularExpressions.Regex.Escape(
                 ""","database_provider":"s","cluster":{"self":"s","leader":"s","members":[{"address":"s","status":"s","roles":[]}]}}""")
             + "$",

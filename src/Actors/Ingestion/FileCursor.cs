@@ -53,6 +53,9 @@ public sealed class FileCursor : IDisposable
 
     public LineReader Reader => _reader;
 
+    /// <summary>For a rotated copy: when it was last written, as it was found (copies of one file are made in turn).</summary>
+    public DateTime? WrittenAt { get; internal set; }
+
     /// <summary>
     /// Opens the file at <paramref name="path"/>; with an <paramref name="identity"/>, only that file: if the name now
     /// names another one, the file is looked for among the files of the same directory (rotated while nobody watched).
@@ -207,4 +210,18 @@ public sealed class FileCursor : IDisposable
         _stream.Dispose();
         _handle.Dispose();
     }
+}
+
+/// <summary>
+/// A file opened by discovery for a tailer that starts later (starts are throttled): the handle keeps the file's
+/// data readable meanwhile, whatever logrotate does to its names. Taken once, by the tailer's first incarnation.
+/// </summary>
+public sealed class HandedOverCursor(FileCursor cursor) : IDisposable
+{
+    private FileCursor? _cursor = cursor;
+
+    /// <summary>The cursor, the first time; null after that (a restarted tailer opens its file again).</summary>
+    public FileCursor? Take() => Interlocked.Exchange(ref _cursor, null);
+
+    public void Dispose() => Take()?.Dispose();
 }

@@ -36,6 +36,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     private readonly IngestionSettings _settings;
     private readonly ILogStore _store;
     private readonly TimeProvider _clock;
+    private readonly HandedOverCursor? _handedOver;
     private readonly FileTailerBatches _batches;
     private readonly List<FileLine> _lines = [];
     private readonly Dictionary<string, long> _committedMarks = new(StringComparer.Ordinal);
@@ -44,6 +45,15 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     private TailedFileCheckpoint _checkpoint = TailedFileCheckpoint.Empty;
     private FileCursor? _cursor;
     private FileCursor? _copy;
+
+    /// <summary>The content last finished from its copy: another copy made after it holds a content never read.</summary>
+    private (DateTime WrittenAt, Fingerprint Fingerprint)? _finishedCopy;
+
+    /// <summary>
+    /// The copy finished last, kept while the content that followed it has shown none of its bytes: a truncation of
+    /// an empty-looking content cannot be seen in the file, only in a newer copy.
+    /// </summary>
+    private (DateTime WrittenAt, Fingerprint Fingerprint)? _lastCopy;
     private MultiLineAssembler? _assembler;
     private TailedAgents? _agents;
     private DateTimeOffset _lastDataAt;
@@ -56,7 +66,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
 
     public FileTailer(
         string identity, string path, string nodeName, IngestionSettings settings, ILogStore store, IActorRef agentStores,
-        TimeProvider? clock = null)
+        TimeProvider? clock = null, HandedOverCursor? handedOver = null)
     {
         _identity = identity;
         _pathHint = path;
@@ -65,6 +75,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
         _settings = settings;
         _store = store;
         _clock = clock ?? TimeProvider.System;
+        _handedOver = handedOver;
         _batches = new FileTailerBatches(settings, _clock, agentStores);
         _lastDataAt = _clock.GetUtcNow();
         PersistenceId = $"file-tailer-{_sourceKey}";
@@ -92,17 +103,23 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
 
     /// <param name="identity">The file's <see cref="FileStatus.Identity"/>; the tailer reads that file only.</param>
     /// <param name="path">Where the file was last seen; if another file is there now, it is looked for in that directory.</param>
+    /// <param name="handedOver">The file, if discovery already opened it (see <see cref="OpenFor"/>).</param>
     public static Props Props(
         string identity, string path, string nodeName, IngestionSettings settings, ILogStore store, IActorRef agentStores,
-        TimeProvider? clock = null) =>
-        Akka.Actor.Props.Create(() => new FileTailer(identity, path, nodeName, settings, store, agentStores, clock));
+        TimeProvider? clock = null, HandedOverCursor? handedOver = null) =>
+        Akka.Actor.Props.Create(() => new FileTailer(identity, path, nodeName, settings, store, agentStores, clock, handedOver));
+
+    /// <summary>Opens the file at <paramref name="path"/> (if it is the one with <paramref name="identity"/>), as a tailer reads it.</summary>
+    public static FileCursor? OpenFor(string path, string? identity, IngestionSettings settings) =>
+        FileCursor.OpenAt(path, identity, MaxLineBytesOf(settings), settings.ReadChunk);
 
     protected override void PreStart()
     {
         // Before recovery, which takes seconds on a busy node: logrotate may rename, compress or delete the file
         // meanwhile, and only a handle already open keeps its unread lines readable (the kernel keeps a deleted
-        // file's data while a handle is open). Begin checks the file against the checkpoint once it is known.
-        _cursor = FileCursor.Open(_pathHint, _identity, MaxLineBytes, _settings.ReadChunk);
+        // file's data while a handle is open). Begin checks the file against the checkpoint once it is known. Discovery
+        // may have opened it already, when it had to wait its turn to start.
+        _cursor = _handedOver?.Take() ?? FileCursor.Open(_pathHint, _identity, MaxLineBytes, _settings.ReadChunk);
         base.PreStart();
     }
 
@@ -329,8 +346,28 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     /// <summary>A content read from its first byte under a fresh generation, so no mark of another content applies.</summary>
     private void StartGeneration()
     {
-        _cursor!.Refingerprint();
         _unwrittenCheckpoint = null;
+        var finished = _finishedCopy;
+        _finishedCopy = null;
+        if (finished is { } after && RotatedCopyFinder.FindNext(_cursor!, after.WrittenAt, after.Fingerprint, MaxLineBytes, _settings.ReadChunk) is { } next)
+        {
+            // Truncated again before any of the content that followed was read (copytruncate twice within one store
+            // round trip, or while down): that content exists only in the next copy, read whole as a content of its own.
+            _log.Info("{Path} was truncated again before its next content was read; reading that from its copy {Copy}", _cursor!.Path, next.Path);
+            _copy = next;
+            _lastCopy = null;
+            var fromCopy = new TailedFileStarted(_identity, Random.Shared.NextInt64(1, long.MaxValue), _cursor.Path, next.Fingerprint);
+            Persist(fromCopy, persisted =>
+            {
+                Applied(persisted);
+                _committedMarks.Clear();
+                BeginReading(0);
+            });
+            return;
+        }
+
+        _cursor!.Refingerprint();
+        _lastCopy = finished;
         var started = new TailedFileStarted(_identity, Random.Shared.NextInt64(1, long.MaxValue), _cursor.Path, _cursor.Fingerprint);
         Persist(started, persisted =>
         {
@@ -356,6 +393,15 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     /// <summary>Reads what the window has room for; false when the content turned out replaced (now draining).</summary>
     private bool ReadAvailable()
     {
+        if (_copy is null && _lastCopy is { } last && MissedContent(last))
+        {
+            _log.Info("{Path} was truncated again before any of its content was seen; reading that content from its copy", _cursor!.Path);
+            _finishedCopy = last;
+            _lastCopy = null;
+            StartOver();
+            return false;
+        }
+
         if (_copy is null && _cursor!.Check() == FileCheck.Replaced)
         {
             _copy = RotatedCopyFinder.Find(_cursor, _cursor.Fingerprint, _cursor.Reader.Position, MaxLineBytes, _settings.ReadChunk);
@@ -396,6 +442,7 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
                 {
                     // The copy is complete (logrotate copied it before truncating): its tail is the last of this content.
                     FlushPartialLine();
+                    _finishedCopy = _copy.WrittenAt is { } written ? (written, _checkpoint.Fingerprint) : null;
                     _copy.Dispose();
                     _copy = null;
                     StartOver();
@@ -413,6 +460,28 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
 
         // More may be waiting: continue after the acknowledgements queued meanwhile.
         Self.Tell(FileChanged.Instance);
+        return true;
+    }
+
+    /// <summary>
+    /// Whether, while this content has shown none of its bytes (it began empty: copytruncate with the writer paused),
+    /// a content came, was copied and truncated away: a copy newer than the last one finished that is not a copy of
+    /// what the file holds now. Once the content shows bytes, a truncation changes its first bytes and is seen.
+    /// </summary>
+    private bool MissedContent((DateTime WrittenAt, Fingerprint Fingerprint) last)
+    {
+        if (_cursor!.Fingerprint.Length > 0 || _cursor.Reader.Position > 0)
+        {
+            _lastCopy = null;
+            return false;
+        }
+
+        if (_cursor.Length == 0 || RotatedCopyFinder.FindNext(_cursor, last.WrittenAt, last.Fingerprint, MaxLineBytes, _settings.ReadChunk) is not { } missed)
+        {
+            return false;
+        }
+
+        missed.Dispose();
         return true;
     }
 
@@ -649,10 +718,13 @@ public sealed class FileTailer : ReceivePersistentActor, IWithTimers
     /// <c>ingestion.max-line-bytes</c>, never below four bytes per character of the message limit, so a line the
     /// reader cuts is always over that limit in characters too, and the parser marks it truncated in its metadata.
     /// </summary>
-    private int MaxLineBytes => Math.Max(_settings.MaxLineBytes, EntryLimits.MaxMessageLength * 4);
+    private int MaxLineBytes => MaxLineBytesOf(_settings);
+
+    private static int MaxLineBytesOf(IngestionSettings settings) => Math.Max(settings.MaxLineBytes, EntryLimits.MaxMessageLength * 4);
 
     protected override void PostStop()
     {
+        _handedOver?.Dispose();
         _lag.Dispose();
         _copy?.Dispose();
         _cursor?.Dispose();

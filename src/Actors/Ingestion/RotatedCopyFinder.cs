@@ -14,9 +14,13 @@ public static class RotatedCopyFinder
     /// the same file, starting like <paramref name="fingerprint"/>, at least <paramref name="offset"/> long, not
     /// compressed; the newest if several qualify. Opened and positioned at <paramref name="offset"/>; null if none.
     /// </summary>
-    public static FileCursor? Find(FileCursor truncated, Fingerprint fingerprint, long offset, int maxLineBytes, int chunkBytes)
+    public static FileCursor? Find(FileCursor truncated, Fingerprint fingerprint, long offset, int maxLineBytes, int chunkBytes) =>
+        Agreed(() => FindOnce(truncated, fingerprint, offset, maxLineBytes, chunkBytes));
+
+    private static FileCursor? FindOnce(FileCursor truncated, Fingerprint fingerprint, long offset, int maxLineBytes, int chunkBytes)
     {
-        if (offset == 0 || fingerprint.Length == 0 || Path.GetDirectoryName(truncated.Path) is not { } directory)
+        // Nothing read yet is still something to find, as long as the first bytes were seen.
+        if (fingerprint.Length == 0 || Path.GetDirectoryName(truncated.Path) is not { } directory)
         {
             return null;
         }
@@ -42,6 +46,7 @@ public static class RotatedCopyFinder
                 {
                     best?.Dispose();
                     (best, bestWritten) = (copy, written);
+                    copy.WrittenAt = written;
                 }
                 else
                 {
@@ -56,4 +61,82 @@ public static class RotatedCopyFinder
         best?.Seek(offset);
         return best;
     }
+
+    /// <summary>
+    /// The copy of the content that followed the one copied at <paramref name="after"/>, when that content was
+    /// truncated away as well before the tailer read any of it (two copytruncates within one store round trip, or
+    /// while the node was down): the oldest copy of this file (its name starts like the live file's) last written
+    /// after <paramref name="after"/>, that is not a copy of what the live file holds now. Opened at 0; null if none.
+    /// </summary>
+    public static FileCursor? FindNext(FileCursor live, DateTime after, Fingerprint finished, int maxLineBytes, int chunkBytes) =>
+        Agreed(() => FindNextOnce(live, after, finished, maxLineBytes, chunkBytes));
+
+    /// <summary>
+    /// The same answer from two looks at the directory in a row (at most four looks): logrotate renames every copy
+    /// one step on at each rotation, and a directory listing taken meanwhile may miss a file renamed across it.
+    /// </summary>
+    private static FileCursor? Agreed(Func<FileCursor?> look)
+    {
+        var found = look();
+        for (var looks = 1; looks < 4; looks++)
+        {
+            var again = look();
+            if (again?.Identity == found?.Identity)
+            {
+                again?.Dispose();
+                return found;
+            }
+
+            found?.Dispose();
+            found = again;
+        }
+
+        return found;
+    }
+
+    private static FileCursor? FindNextOnce(FileCursor live, DateTime after, Fingerprint finished, int maxLineBytes, int chunkBytes)
+    {
+        if (Path.GetDirectoryName(live.Path) is not { } directory)
+        {
+            return null;
+        }
+
+        var name = Path.GetFileName(live.Path);
+        var stem = name.Split('.')[0];
+        FileCursor? next = null;
+        var nextWritten = DateTime.MaxValue;
+        try
+        {
+            foreach (var candidate in Directory.EnumerateFiles(directory))
+            {
+                var candidateName = Path.GetFileName(candidate);
+                if (candidateName == name || !OfTheSameFile(candidateName, stem) || File.GetLastWriteTimeUtc(candidate) is var written && (written <= after || written >= nextWritten)
+                    || FileIdentity.OfPath(candidate) is not { IsRegular: true, Length: > 0 } status || status.Identity == live.Identity
+                    || FileCursor.OpenAt(candidate, status.Identity, maxLineBytes, chunkBytes) is not { } copy)
+                {
+                    continue;
+                }
+
+                // A copy of the current content (logrotate copies before it truncates) is read from the live file.
+                if (copy.LooksCompressed || live.StartsLike(copy.Fingerprint) || (finished.Length > 0 && copy.StartsLike(finished)))
+                {
+                    copy.Dispose();
+                    continue;
+                }
+
+                next?.Dispose();
+                (next, nextWritten) = (copy, written);
+                copy.WrittenAt = written;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+
+        return next;
+    }
+
+    /// <summary>logrotate names a copy after its file: app.log.1, app.log-20240601, app-20240601.log (not app1.log.1).</summary>
+    private static bool OfTheSameFile(string candidate, string stem) =>
+        candidate.Length > stem.Length && candidate.StartsWith(stem, StringComparison.Ordinal) && candidate[stem.Length] is '.' or '-' or '_';
 }

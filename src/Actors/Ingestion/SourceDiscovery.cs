@@ -54,8 +54,10 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
     private readonly Dictionary<string, string> _stalled = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (Queue<DateTimeOffset> At, string Error)> _failures = new(StringComparer.Ordinal);
     private readonly HashSet<string> _starting = new(StringComparer.Ordinal);
-    private readonly Queue<string> _toStart = new();
-    private readonly Dictionary<string, string> _waiting = new(StringComparer.Ordinal);
+    /// <summary>Tailers waiting their turn, by rank (see <see cref="StartTailer"/>), then in the order they came.</summary>
+    private readonly PriorityQueue<string, (int Rank, long Order)> _toStart = new();
+    private long _queued;
+    private readonly Dictionary<string, (string Path, HandedOverCursor? Cursor)> _waiting = new(StringComparer.Ordinal);
     private Dictionary<string, string> _identityAt = new(StringComparer.Ordinal);
 
     /// <summary>The identities the last scan found under a matching name; null before the first scan.</summary>
@@ -147,13 +149,57 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
             }
         }
 
-        foreach (var (identity, path) in _known.ToList())
+        // Only a few tailers start at once, and hundreds may be remembered (rotated files within their rotate-wait):
+        // the file rotated while the node was down would wait its turn while logrotate deletes or compresses it. So
+        // every remembered file found is opened now, each handle handed to its tailer, and the files under a matching
+        // name start first, then the others found by their inode (newest first), then those found nowhere.
+        var elsewhere = FindByIdentity(_known.Where(kv => !current.ContainsKey(kv.Key)).Select(kv => kv.Value));
+        var starts = _known.ToList().Select(kv =>
         {
-            StartTailer(identity, current.GetValueOrDefault(identity, path));
+            var at = current.TryGetValue(kv.Key, out var now) ? now : elsewhere.GetValueOrDefault(kv.Key);
+            var cursor = at is null ? null : FileTailer.OpenFor(at, kv.Key, _settings.Ingestion);
+            if (cursor is { LooksCompressed: true } && !current.ContainsKey(kv.Key) && at != kv.Value)
+            {
+                // gzip's output on the inode of a file deleted meanwhile: never the file remembered.
+                cursor.Dispose();
+                cursor = null;
+            }
+
+            var rank = cursor is null ? 2 : current.ContainsKey(kv.Key) ? 0 : 1;
+            var written = cursor is null ? DateTime.MinValue : File.GetLastWriteTimeUtc(cursor.Path);
+            return (Identity: kv.Key, Path: current.GetValueOrDefault(kv.Key, kv.Value), Cursor: cursor, Rank: rank, Written: written);
+        });
+        foreach (var start in starts.OrderBy(s => s.Rank).ThenByDescending(s => s.Written).ToList())
+        {
+            StartTailer(start.Identity, start.Path, start.Cursor is { } cursor ? new HandedOverCursor(cursor) : null, start.Rank);
         }
 
         Scan();
         Timers.StartPeriodicTimer("rescan", Rescan.Instance, _settings.CollectInterval);
+    }
+
+    /// <summary>Where each regular file of the directories of <paramref name="paths"/> is now, by identity.</summary>
+    private static Dictionary<string, string> FindByIdentity(IEnumerable<string> paths)
+    {
+        var found = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var directory in paths.Select(Path.GetDirectoryName).OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            try
+            {
+                foreach (var candidate in Directory.EnumerateFiles(directory))
+                {
+                    if (FileIdentity.OfPath(candidate) is { IsRegular: true } status)
+                    {
+                        found.TryAdd(status.Identity, candidate);
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+
+        return found;
     }
 
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(
@@ -198,7 +244,8 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
         return new IngestionHealth(
             _tailers.Keys.Count(id => !_finished.Contains(id)),
             _skipped.Select(kv => new SkippedFile(kv.Key, kv.Value)).OrderBy(s => s.Path, StringComparer.Ordinal).ToList(),
-            stuck.OrderBy(s => s.Path, StringComparer.Ordinal).ToList());
+            stuck.OrderBy(s => s.Path, StringComparer.Ordinal).ToList(),
+            _starting.Count + _waiting.Count);
     }
 
     private string PathOf(string identity) => _known.GetValueOrDefault(identity, identity);
@@ -294,31 +341,55 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
         }
     }
 
-    private void StartTailer(string identity, string path)
+    /// <param name="rank">
+    /// Who starts first when tailers must wait their turn: 0 a file under a matching name (copytruncate changes it in
+    /// place, only a running tailer keeps up), 1 a file found elsewhere (its handle keeps it), 2 one found nowhere.
+    /// </param>
+    private void StartTailer(string identity, string path, HandedOverCursor? cursor = null, int rank = 0)
     {
         if (_tailers.ContainsKey(identity))
         {
+            cursor?.Dispose();
             return;
         }
 
         if (_starting.Count >= MaxStarting)
         {
-            if (_waiting.TryAdd(identity, path))
+            if (_waiting.TryGetValue(identity, out var waiting))
             {
-                _toStart.Enqueue(identity);
+                if (cursor is not null)
+                {
+                    waiting.Cursor?.Dispose();
+                }
+
+                _waiting[identity] = (path, cursor ?? waiting.Cursor);
             }
             else
             {
-                _waiting[identity] = path;
+                // Opened now: logrotate may delete or compress the file long before its turn comes.
+                cursor ??= FileTailer.OpenFor(path, identity, _settings.Ingestion) is { } opened ? new HandedOverCursor(opened) : null;
+                _waiting[identity] = (path, cursor);
+                _toStart.Enqueue(identity, (cursor is null ? 2 : rank, _queued++));
             }
 
             return;
         }
 
-        _waiting.Remove(identity);
+        if (_waiting.Remove(identity, out var waited))
+        {
+            if (cursor is null)
+            {
+                cursor = waited.Cursor;
+            }
+            else
+            {
+                waited.Cursor?.Dispose();
+            }
+        }
+
         _starting.Add(identity);
 
-        var props = FileTailer.Props(identity, path, _settings.AkkaHostname, _settings.Ingestion, _store, _agentStores, _clock)
+        var props = FileTailer.Props(identity, path, _settings.AkkaHostname, _settings.Ingestion, _store, _agentStores, _clock, cursor)
             .WithDispatcher(IngestionDispatcher.Id);
         var tailer = Context.ActorOf(props, "file-tailer-" + Uri.EscapeDataString(identity));
         Context.Watch(tailer);
@@ -334,11 +405,11 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
 
     private void StartWaiting()
     {
-        while (_starting.Count < MaxStarting && _toStart.TryDequeue(out var identity))
+        while (_starting.Count < MaxStarting && _toStart.TryDequeue(out var identity, out _))
         {
-            if (_waiting.Remove(identity, out var path))
+            if (_waiting.Remove(identity, out var waiting))
             {
-                StartTailer(identity, path);
+                StartTailer(identity, waiting.Path, waiting.Cursor);
             }
         }
     }
@@ -391,9 +462,10 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
                 IncludeSubdirectories = false,
             };
             watcher.Changed += (_, e) => self.Tell(new PathChanged(e.FullPath, false));
-            watcher.Created += (_, e) => self.Tell(new PathChanged(e.FullPath, true));
+            watcher.Created += (_, e) => self.Tell(new PathChanged(e.FullPath, true, Opened: Matched(e.FullPath) ? OpenNow(e.FullPath) : null));
             watcher.Deleted += (_, e) => self.Tell(new PathChanged(e.FullPath, true));
-            watcher.Renamed += (_, e) => self.Tell(new PathChanged(e.FullPath, true, e.OldFullPath));
+            watcher.Renamed += (_, e) => self.Tell(new PathChanged(
+                e.FullPath, true, e.OldFullPath, Opened: Matched(e.OldFullPath!) && !Matched(e.FullPath) ? OpenNow(e.FullPath) : null));
             watcher.EnableRaisingEvents = true;
             _watchers[directory] = watcher;
         }
@@ -416,20 +488,66 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
             return;
         }
 
-        if (changed.OldPath is { } oldPath && Matched(oldPath) && !Matched(changed.Path)
-            && FileIdentity.OfPath(changed.Path) is { IsRegular: true } status && !_tailers.ContainsKey(status.Identity))
+        if (changed.Opened is { } opened)
+        {
+            FollowOpened(changed, opened);
+        }
+        else if (changed.OldPath is { } oldPath && Matched(oldPath) && !Matched(changed.Path)
+            && FileIdentity.OfPath(changed.Path) is { IsRegular: true } status && !_tailers.ContainsKey(status.Identity)
+            && !_waiting.ContainsKey(status.Identity))
         {
             // Rotated out of the globs before any scan saw it under its old name: read it all the same, then let go.
             _log.Info("{Path} was rotated to {NewPath} before it was tailed; reading it", oldPath, changed.Path);
             _known[status.Identity] = changed.Path;
             Save(new FileFound(status.Identity, changed.Path));
-            StartTailer(status.Identity, changed.Path);
+            StartTailer(status.Identity, changed.Path, rank: 1);
         }
 
         if (!Timers.IsTimerActive("notified-scan"))
         {
             Timers.StartSingleTimer("notified-scan", RescanSoon.Instance, NotifiedScanDelay);
         }
+    }
+
+    /// <summary>On the watcher thread: opens a name created in the globs (or renamed out of them), as it is now.</summary>
+    private FileCursor? OpenNow(string path)
+    {
+        try
+        {
+            return FileTailer.OpenFor(path, null, _settings.Ingestion);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A file opened as its notification came: tailed from that handle unless it has a tailer already.</summary>
+    private void FollowOpened(PathChanged changed, FileCursor opened)
+    {
+        var identity = opened.Identity;
+        var inSources = Matched(changed.Path);
+        if (_tailers.ContainsKey(identity) || _waiting.ContainsKey(identity))
+        {
+            // Tailed already.
+            opened.Dispose();
+            return;
+        }
+
+        if (changed.OldPath is { } oldPath)
+        {
+            // Rotated out of the globs before any scan saw it under its old name: read it all the same, then let go.
+            _log.Info("{Path} was rotated to {NewPath} before it was tailed; reading it", oldPath, changed.Path);
+        }
+        else
+        {
+            // Created in the globs: tailed at once, before the scan, while this very file is still there to open.
+            _seen?.Add(identity);
+        }
+
+        _known[identity] = changed.Path;
+        Save(new FileFound(identity, changed.Path));
+        StartTailer(identity, changed.Path, new HandedOverCursor(opened), inSources ? 0 : 1);
     }
 
     private bool Matched(string path) => _settings.LogSources.Any(pattern =>
@@ -445,6 +563,11 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
         foreach (var watcher in _watchers.Values)
         {
             watcher.Dispose();
+        }
+
+        foreach (var waiting in _waiting.Values)
+        {
+            waiting.Cursor?.Dispose();
         }
 
         base.PostStop();

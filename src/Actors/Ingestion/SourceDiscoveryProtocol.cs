@@ -27,8 +27,11 @@ public static class SourceDiscoveryProtocol
         private GetIngestionHealth() { }
     }
 
-    /// <summary>Files tailed, names matching LOG_SOURCES that are not tailed and why, and tailers in trouble.</summary>
-    public sealed record IngestionHealth(int TailedFiles, IReadOnlyList<SkippedFile> Skipped, IReadOnlyList<StuckTailer> Stuck);
+    /// <summary>
+    /// Files tailed, names matching LOG_SOURCES that are not tailed and why, and tailers in trouble; <paramref name="Starting"/>
+    /// counts the files whose tailers are not reading yet (recovering their checkpoint, or waiting their turn to start).
+    /// </summary>
+    public sealed record IngestionHealth(int TailedFiles, IReadOnlyList<SkippedFile> Skipped, IReadOnlyList<StuckTailer> Stuck, int Starting = 0);
 
     /// <summary>A name matching LOG_SOURCES that is not tailed: not a regular file (a FIFO, a socket, a device, a directory).</summary>
     public sealed record SkippedFile(string Path, string Reason);
@@ -52,6 +55,10 @@ public static class SourceDiscoveryProtocol
     /// <summary>Snapshot of the node's tailed files.</summary>
     public sealed record KnownFiles(IReadOnlyList<FileFound> Files);
 
-    /// <summary>A file-system notification, raised on a watcher thread and handled in the actor.</summary>
-    internal sealed record PathChanged(string Path, bool Created, string? OldPath = null) : IDeadLetterSuppression;
+    /// <summary>
+    /// A file-system notification, raised on a watcher thread and handled in the actor. A name created in the globs, or
+    /// renamed out of them, is opened on the watcher thread (<paramref name="Opened"/>): under logrotate every 200 ms it
+    /// may be renamed again, or deleted, before the actor gets to look at it.
+    /// </summary>
+    internal sealed record PathChanged(string Path, bool Created, string? OldPath = null, FileCursor? Opened = null) : IDeadLetterSuppression;
 }

@@ -54,6 +54,7 @@ public sealed class HealthController(
                 ? null
                 : new IngestionResponse(
                     ingestion.TailedFiles,
+                    ingestion.Starting,
                     ingestion.Skipped.Select(f => new FileProblemResponse(f.Path, f.Reason)).ToList(),
                     stuck.Select(t => new FileProblemResponse(t.Path, t.Reason)).ToList()),
             DatabaseProvider: settings.DatabaseProvider.ToString().ToLowerInvariant(),
@@ -71,7 +72,7 @@ public sealed record HealthResponse(
     string Status, string? Reason, string Service, DateTime Timestamp, string AggregatedDir, int RetentionDays,
     IReadOnlyList<string> LogSources, int? TailedFiles, IngestionResponse? Ingestion, string DatabaseProvider, ClusterResponse Cluster);
 
-public sealed record IngestionResponse(int TailedFiles, IReadOnlyList<FileProblemResponse> Skipped, IReadOnlyList<FileProblemResponse> Stuck);
+public sealed record IngestionResponse(int TailedFiles, int Starting, IReadOnlyList<FileProblemResponse> Skipped, IReadOnlyList<FileProblemResponse> Stuck);
 
 /// <summary>A file skipped by discovery, or a tailer stuck or failing, and why.</summary>
 public sealed record FileProblemResponse(string Path, string Reason);

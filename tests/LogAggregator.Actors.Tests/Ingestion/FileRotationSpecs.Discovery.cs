@@ -65,6 +65,59 @@ public sealed partial class FileRotationSpecs
         Assert.Contains("symbolic link to a character device", skipped.Reason);
     }
 
+    [Fact]
+    public async Task A_file_created_renamed_twice_and_deleted_before_discovery_looked_is_read_from_the_handle_opened_as_it_was_created()
+    {
+        // logrotate every 200 ms on a busy node: by the time discovery handles a file's notifications, the file has been
+        // renamed again and deleted. Discovery is held up here by a blocker on its only thread; only its file-system
+        // watcher's thread runs, and what it opened as the notification came must be enough.
+        var settings = Settings(TimeSpan.FromHours(1));
+        var discovery = Sys.ActorOf(
+            Props.Create(() => new SourceDiscovery(settings, Store, _agentStores, null)).WithDispatcher("spec-single-thread-dispatcher"),
+            "source-discovery-held");
+        await discovery.Ask<SourceDiscoveryProtocol.TailedFilesResponse>(SourceDiscoveryProtocol.GetTailedFiles.Instance, TimeSpan.FromSeconds(10));
+        using var release = new SemaphoreSlim(0);
+        var blocker = Sys.ActorOf(Props.Create(() => new Blocker(release)).WithDispatcher("spec-single-thread-dispatcher"), "blocker");
+        blocker.Tell("block");
+        await AwaitConditionAsync(() => Task.FromResult(release.CurrentCount == 0 && Blocker.Blocking), TimeSpan.FromSeconds(10));
+
+        var path = LogPath("brief.log");
+        await File.WriteAllLinesAsync(path, [.. Lines("brief", 0, 50), "INFO - end marker"]);
+        // The watcher's thread has opened it (an open descriptor of this process names it).
+        await AwaitConditionAsync(() => Task.FromResult(OpenHere(path)), TimeSpan.FromSeconds(10));
+        File.Move(path, path + ".1");
+        File.Move(path + ".1", path + ".2");
+        File.Delete(path + ".2");
+        release.Release();
+
+        await StoredExactlyAsync(Messages("brief", 0, 50), "end marker");
+    }
+
+    private static bool OpenHere(string path) =>
+        new DirectoryInfo("/proc/self/fd").EnumerateFileSystemInfos().Any(fd =>
+        {
+            try
+            {
+                return fd.LinkTarget == path;
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        });
+
+    private sealed class Blocker : ReceiveActor
+    {
+        public static volatile bool Blocking;
+
+        public Blocker(SemaphoreSlim release) => Receive<string>(_ =>
+        {
+            Blocking = true;
+            release.Wait();
+            Blocking = false;
+        });
+    }
+
     private static void MakeFifo(string path)
     {
         using var mkfifo = Process.Start("mkfifo", path);

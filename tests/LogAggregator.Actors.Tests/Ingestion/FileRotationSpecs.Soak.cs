@@ -45,6 +45,75 @@ public sealed partial class FileRotationSpecs
     }
 
     [Fact]
+    public async Task A_file_rotated_while_down_and_deleted_right_after_the_start_is_finished_though_many_known_files_start_before_it()
+    {
+        // The soak's restart: discovery remembers far more files than start at once (rotated files within their
+        // rotate-wait), and logrotate deletes (or compresses) the file rotated while down soon after the start.
+        // Tailed last, the file is the last to be remembered.
+        var others = Enumerable.Range(0, 40).Select(i => LogPath($"other{i:00}.log")).ToList();
+        foreach (var other in others)
+        {
+            await File.WriteAllLinesAsync(other, Lines(Path.GetFileName(other), 0, 1));
+        }
+
+        var discovery = StartDiscovery();
+        await CountStoredAsync(others.Count);
+        var path = LogPath("last.log");
+        await File.WriteAllLinesAsync(path, Lines("seen", 0, 100));
+        await CountStoredAsync(others.Count + 100);
+        StopAndWait(discovery);
+
+        await File.AppendAllLinesAsync(path, Lines("unread tail", 0, 200));
+        File.Move(path, path + ".1");
+        await File.WriteAllLinesAsync(path, Lines("new file", 0, 50));
+        discovery = StartDiscovery();
+        // Answered once discovery has recovered and started what it starts at once; then the rotated file goes.
+        var health = await discovery.Ask<SourceDiscoveryProtocol.IngestionHealth>(SourceDiscoveryProtocol.GetIngestionHealth.Instance, TimeSpan.FromSeconds(10));
+        File.Delete(path + ".1");
+        // Health tells the tailers still starting (41 files, 32 start at once) until every one of them reads.
+        Assert.True(health.Starting >= 41 - 32, $"{health.Starting} starting");
+        await AwaitAssertAsync(async () => Assert.Equal(0, (await discovery.Ask<SourceDiscoveryProtocol.IngestionHealth>(
+            SourceDiscoveryProtocol.GetIngestionHealth.Instance, TimeSpan.FromSeconds(10))).Starting), TimeSpan.FromSeconds(30));
+
+        await File.AppendAllLinesAsync(path, ["INFO - end marker"]);
+        await StoredExactlyAsync(
+            [.. others.Select(o => $"{Path.GetFileName(o)} 0"), .. Messages("seen", 0, 100), .. Messages("unread tail", 0, 200), .. Messages("new file", 0, 50)],
+            "end marker");
+    }
+
+    [Fact]
+    public async Task A_content_copytruncated_away_before_the_tailer_read_any_of_it_is_read_from_its_copy_in_turn()
+    {
+        // The soak's copytruncate every 200 ms: while the tailer finishes one content from its copy (or is down),
+        // logrotate copies and truncates the next one too. Each copy is a content of the file; none may be skipped.
+        var path = LogPath("twice.log");
+        await File.WriteAllLinesAsync(path, Lines("first", 0, 100));
+        var discovery = StartDiscovery();
+        await CountStoredAsync(100);
+        StopAndWait(discovery);
+
+        var written = DateTime.UtcNow;
+        await File.WriteAllLinesAsync(path + ".2", [.. Lines("first", 0, 100), .. Lines("first tail", 0, 50)]);
+        File.SetLastWriteTimeUtc(path + ".2", written.AddSeconds(-2));
+        await File.WriteAllLinesAsync(path + ".1", Lines("second", 0, 80));
+        File.SetLastWriteTimeUtc(path + ".1", written.AddSeconds(-1));
+        // Another file's copy beside them, as newer: never a content of this file.
+        await File.WriteAllLinesAsync(LogPath("other.log.1"), Lines("other", 0, 10));
+        await using (var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+        {
+            stream.SetLength(0);
+        }
+
+        await File.AppendAllLinesAsync(path, Lines("third", 0, 30));
+        StartDiscovery();
+
+        await File.AppendAllLinesAsync(path, ["INFO - end marker"]);
+        await StoredExactlyAsync(
+            [.. Messages("first", 0, 100), .. Messages("first tail", 0, 50), .. Messages("second", 0, 80), .. Messages("third", 0, 30)],
+            "end marker");
+    }
+
+    [Fact]
     public async Task A_compressed_file_on_the_inode_of_a_file_gone_while_down_is_never_read()
     {
         var path = LogPath("zipped.log");

@@ -30,10 +30,11 @@ public sealed partial class RotationSoakTests(ITestOutputHelper output)
     [InlineData(RotationMode.DateExtCompress)]
     public async Task Every_line_is_stored_exactly_once_through_forced_rotations_a_restart_and_a_crash(RotationMode mode)
     {
-        // Issue 7 stays open until this passes: it still loses lines at start and around the restarts (never doubles).
+        // Issue 7 stays open until this passes reliably: on a loaded machine the create mode still loses some 10 lines
+        // of a writer at one rotation now and then (cause not found yet; never doubles).
         Skip.IfNot(
             Environment.GetEnvironmentVariable("LOGAGG_SOAK") == "1",
-            "the rotation soak still loses lines at start and around restarts (issue 7 open); run it with LOGAGG_SOAK=1");
+            "the rotation soak still loses a few lines now and then (issue 7 open); run it with LOGAGG_SOAK=1");
         var binary = Logrotate.Find();
         Skip.If(binary is null, "logrotate is not installed (.ci/run installs it: apt-get install logrotate)");
 
@@ -60,9 +61,9 @@ public sealed partial class RotationSoakTests(ITestOutputHelper output)
             Note("writing and rotating");
 
             await Task.Delay(Duration / 3);
-            await RestartAsync(server, rotate, Note, serverOutput, crash: false);
+            await RestartAsync(server, rotate, writers, Note, serverOutput, crash: false);
             await Task.Delay(Duration / 3);
-            await RestartAsync(server, rotate, Note, serverOutput, crash: true);
+            await RestartAsync(server, rotate, writers, Note, serverOutput, crash: true);
             await Task.Delay(Duration / 3);
 
             await rotate.DisposeAsync();
@@ -104,11 +105,18 @@ public sealed partial class RotationSoakTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>SIGTERM and wait, or SIGKILL; one rotation while the server is down; start it again.</summary>
-    private static async Task RestartAsync(ServerProcess server, Logrotate rotate, Action<string> note, StringBuilder serverOutput, bool crash)
+    /// <summary>
+    /// Holds logrotate, lets the server catch up with what was written until then, SIGTERM and wait, or SIGKILL; one
+    /// rotation while the server is down; start it again. Catching up first keeps it to one rotation while down for
+    /// every file: with `delaycompress` the rotation while down compresses the file rotated just before the stop, and
+    /// a line the server had no time to read from it before the stop would be gone with it (gzip output is never read).
+    /// </summary>
+    private static async Task RestartAsync(
+        ServerProcess server, Logrotate rotate, List<SoakWriter> writers, Action<string> note, StringBuilder serverOutput, bool crash)
     {
         using (await rotate.HoldAsync())
         {
+            await CaughtUpAsync(server, writers, rotate.ControlDir);
             note(crash ? "SIGKILL" : "SIGTERM");
             if (crash)
             {
@@ -129,6 +137,32 @@ public sealed partial class RotationSoakTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// Once every writer has reopened its file after the last rotation, waits (at most a minute) until the server has
+    /// stored every line written until then; the writers keep writing meanwhile.
+    /// </summary>
+    private static async Task CaughtUpAsync(ServerProcess server, List<SoakWriter> writers, string controlDir)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (Directory.EnumerateFiles(controlDir, "*.reopen").Any() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        // Every line before the hold, not merely as many lines: lines of the new file can be stored before the last
+        // line of the rotated one. A writer's timestamps grow with its sequence numbers, so a time range counts them.
+        var written = writers.Select(w => (w.Agent, Written: w.Written)).ToList();
+        foreach (var (agent, count) in written)
+        {
+            var before = Uri.EscapeDataString(SoakWriter.TimestampOf(count).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+            while (DateTime.UtcNow < deadline
+                && (await server.GetJsonAsync($"/api/logs?limit=1&agent={agent}&end_time={before}")).GetProperty("total").GetInt64() < count)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    /// <summary>
     /// Waits until discovery tails the live files. The server answers HTTP a few seconds before discovery has
     /// recovered and scanned the globs; a file created and rotated out of the globs in between was never seen by
     /// it, so logrotate waits (the writers keep writing into files the server will find by name or identity).
@@ -141,8 +175,11 @@ public sealed partial class RotationSoakTests(ITestOutputHelper output)
             try
             {
                 using var health = JsonDocument.Parse(await server.Client.GetStringAsync("/health"));
-                if (health.RootElement.TryGetProperty("tailed_files", out var tailed) && tailed.ValueKind == JsonValueKind.Number
-                    && tailed.GetInt32() >= Writers)
+                // Every remembered file's tailer reading, not only started: a copytruncate before the live file's tailer
+                // has recovered its checkpoint would be a second rotation for that file, and a tailer that waits its
+                // turn behind hundreds of remembered files has not looked at its file yet.
+                if (health.RootElement.TryGetProperty("ingestion", out var ingestion) && ingestion.ValueKind == JsonValueKind.Object
+                    && ingestion.GetProperty("tailed_files").GetInt32() >= Writers && ingestion.GetProperty("starting").GetInt32() == 0)
                 {
                     return;
                 }

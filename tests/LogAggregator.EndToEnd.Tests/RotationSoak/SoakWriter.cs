@@ -63,6 +63,9 @@ internal sealed class SoakWriter : IDisposable
 
     public static string Message(int id, int sequence) => $"w{id} {sequence:D7}";
 
+    /// <summary>The timestamp of a writer's line: the fixed day plus the sequence number in milliseconds.</summary>
+    public static DateTime TimestampOf(int sequence) => Day.AddMilliseconds(sequence);
+
     private void Run()
     {
         try
@@ -131,7 +134,7 @@ internal sealed class SoakWriter : IDisposable
 
     private byte[] Line(int sequence)
     {
-        var timestamp = Day.AddMilliseconds(sequence).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        var timestamp = TimestampOf(sequence).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
         return Encoding.UTF8.GetBytes(
             $$"""{"timestamp":"{{timestamp}}","level":"INFO","agent":"{{Agent}}","message":"{{Message(Id, sequence)}}"}""" + "\n");
     }

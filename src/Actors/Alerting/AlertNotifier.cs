@@ -34,6 +34,7 @@ public sealed class AlertNotifier : ReceivePersistentActor
     private IActorRef? _worker;
     private string? _inFlight;
     private int _failures;
+    private readonly Dictionary<string, (Alert Alert, IActorRef Sender)> _held = new(StringComparer.Ordinal);
 
     public AlertNotifier(HermesClient client, AlertDeliverySettings delivery, TimeProvider clock)
     {
@@ -59,6 +60,7 @@ public sealed class AlertNotifier : ReceivePersistentActor
         });
 
         Command<Deliver>(OnDeliver);
+        Command<QueueHeld>(_ => OnQueueHeld());
         Command<WorkerReady>(_ => OnWorkerReady());
         Command<DeliveryReport>(OnReport);
         Command<ListAlerts>(q => Sender.Tell(new ListAlertsResponse(_state.Newest()
@@ -105,14 +107,42 @@ public sealed class AlertNotifier : ReceivePersistentActor
             return;
         }
 
-        var sender = Sender;
-        Persist(new AlertQueued(alert, Now), queued =>
+        // Held until the Delivers already in the mailbox are read too, then journaled together: a burst of alerts
+        // (an error storm over many keys) costs one SQLite transaction instead of one after another.
+        if (!_held.ContainsKey(alert.Id))
         {
+            if (_held.Count == 0)
+            {
+                Self.Tell(QueueHeld.Instance);
+            }
+
+            _held.Add(alert.Id, (alert, Sender));
+        }
+    }
+
+    /// <summary>Journals the held alerts in one write; each sender hears DeliveryAccepted once its alert is journaled.</summary>
+    private void OnQueueHeld()
+    {
+        var held = _held.Values.ToList();
+        _held.Clear();
+        if (held.Count == 0)
+        {
+            return;
+        }
+
+        var now = Now;
+        var handled = 0;
+        PersistAll(held.Select(h => new AlertQueued(h.Alert, now)), queued =>
+        {
+            var (alert, sender) = held[handled++];
             Update(queued);
             LogAggregatorMetrics.RecordAlert(alert.Level, DeliveryState.Pending.Name());
             _log.Info("Alert {AlertKey} ({AlertId}, {Level}) queued for HERMES: {Title}", alert.Key, alert.Id, alert.Level, alert.Title);
             sender.Tell(new DeliveryAccepted(alert.Id));
-            Dispatch();
+            if (handled == held.Count)
+            {
+                Dispatch();
+            }
         });
     }
 
@@ -255,6 +285,16 @@ public sealed class AlertNotifier : ReceivePersistentActor
         if (LastSequenceNr % SnapshotEvery == 0)
         {
             SaveSnapshot(_state.ToSnapshot(Now));
+        }
+    }
+
+    /// <summary>Every Deliver read so far is held: journal them. Local only.</summary>
+    private sealed class QueueHeld
+    {
+        public static readonly QueueHeld Instance = new();
+
+        private QueueHeld()
+        {
         }
     }
 

@@ -11,42 +11,11 @@ public static class QueryCommand
 
     public static async Task<int> RunAsync(string[] args)
     {
-        long entries = 10_000_000;
-        var repeats = 20;
-        string? reuse = null;
-        var writeDoc = true;
-        for (var i = 0; i < args.Length; i++)
-        {
-            switch (args[i])
-            {
-                case "--entries": entries = long.Parse(args[++i].Replace("_", ""), CultureInfo.InvariantCulture); break;
-                case "--repeats": repeats = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                case "--reuse": reuse = args[++i]; break;
-                case "--no-doc": writeDoc = false; break;
-                default: throw new ArgumentException($"unknown option {args[i]}");
-            }
-        }
-
-        // Without --reuse the store is still cached, per size, in the temp directory: building it is the slow part.
-        var store = await QueryStore.OpenOrBuildAsync(reuse ?? Path.Combine(Path.GetTempPath(), $"logagg-query-{entries}"), entries);
+        var options = QueryServerOptions.Parse(args, defaultRepeats: 20);
+        var (entries, repeats, writeDoc) = (options.Entries, options.Repeats, options.WriteDoc);
+        var (store, server) = await QueryServer.StartAsync(options, "qserver");
+        await using var _ = server;
         var plainBytes = new FileInfo(store.PlainFile).Length;
-        var root = Path.Combine(Path.GetTempPath(), "logagg-qserver-" + Guid.NewGuid().ToString("N")[..12]);
-        await using var server = new BenchServer(root, store.Directory);
-        await server.StartAsync();
-        var stored = await server.TotalLogsAsync();
-        if (stored != entries)
-        {
-            throw new InvalidOperationException($"the server counts {stored:N0} entries, expected {entries:N0}");
-        }
-
-        // Searches are right without the index but read every row; the server says when its first pass is done.
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (!server.Output.Contains("Search index built", StringComparison.Ordinal) && waited.Elapsed < TimeSpan.FromMinutes(3))
-        {
-            await Task.Delay(200);
-        }
-
-        Console.WriteLine(Invariant($"search index ready {waited.Elapsed.TotalSeconds:0.0} s after the server answered"));
         var rssAtStart = server.RssMiB();
         var (timings, grep) = await QueryBenchmark.RunAsync(server, store, repeats);
         var rss = server.RssMiB();

@@ -23,41 +23,10 @@ public static class UiCommand
 
     public static async Task<int> RunAsync(string[] args)
     {
-        long entries = 10_000_000;
-        var repeats = 5;
-        string? reuse = null;
-        var writeDoc = true;
-        for (var i = 0; i < args.Length; i++)
-        {
-            switch (args[i])
-            {
-                case "--entries": entries = long.Parse(args[++i].Replace("_", ""), CultureInfo.InvariantCulture); break;
-                case "--repeats": repeats = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                case "--reuse": reuse = args[++i]; break;
-                case "--no-doc": writeDoc = false; break;
-                default: throw new ArgumentException($"unknown option {args[i]}");
-            }
-        }
-
-        // The query benchmark's store, cached per size in the temp directory.
-        var store = await QueryStore.OpenOrBuildAsync(reuse ?? Path.Combine(Path.GetTempPath(), $"logagg-query-{entries}"), entries);
-        var root = Path.Combine(Path.GetTempPath(), "logagg-uiserver-" + Guid.NewGuid().ToString("N")[..12]);
-        await using var server = new BenchServer(root, store.Directory);
-        await server.StartAsync();
-        var stored = await server.TotalLogsAsync();
-        if (stored != entries)
-        {
-            throw new InvalidOperationException($"the server counts {stored:N0} entries, expected {entries:N0}");
-        }
-
-        // As the query benchmark does: searches are timed once the server's first index pass is done.
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (!server.Output.Contains("Search index built", StringComparison.Ordinal) && waited.Elapsed < TimeSpan.FromMinutes(3))
-        {
-            await Task.Delay(200);
-        }
-
-        Console.WriteLine(Invariant($"search index ready {waited.Elapsed.TotalSeconds:0.0} s after the server answered"));
+        var options = QueryServerOptions.Parse(args, defaultRepeats: 5);
+        var (entries, repeats, writeDoc) = (options.Entries, options.Repeats, options.WriteDoc);
+        var (store, server) = await QueryServer.StartAsync(options, "uiserver");
+        await using var _ = server;
 
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

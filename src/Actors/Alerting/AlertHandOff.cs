@@ -38,21 +38,21 @@ public sealed class AlertHandOff(IActorRef intake, AlertRules rules, TimeProvide
     /// </summary>
     public static IReadOnlyList<RecordOccurrences> Group(IEnumerable<LogEntry> entries, IReadOnlyList<string> ids, AlertRules rules, DateTime arrival)
     {
-        Dictionary<string, Builder>? byKey = null;
+        Dictionary<PartialKey, Builder>? byKey = null;
         var index = -1;
         foreach (var entry in entries)
         {
             index++;
-            if (entry.Level < Level.Warning || rules.TooOld(entry, arrival) || rules.Classify(entry) is not { } subject)
+            if (entry.Level < Level.Warning || rules.TooOld(entry, arrival) || rules.KeyOf(entry) is not { } key)
             {
                 continue;
             }
 
-            byKey ??= new Dictionary<string, Builder>(64, StringComparer.Ordinal);
-            if (!byKey.TryGetValue(subject.Key, out var builder))
+            byKey ??= new Dictionary<PartialKey, Builder>(64);
+            if (!byKey.TryGetValue(key, out var builder))
             {
-                builder = new Builder(subject);
-                byKey.Add(subject.Key, builder);
+                builder = new Builder(AlertRules.SubjectOf(entry, key));
+                byKey.Add(key, builder);
             }
 
             var id = ids[index];

@@ -20,7 +20,13 @@ public sealed class AlertRules(AlertingSettings settings)
     /// computed; a WARNING is only matched against the known patterns; only ERROR and above are masked.
     /// A known-pattern hit counts toward that pattern's key alone (one incident, one page).
     /// </summary>
-    public AlertSubject? Classify(LogEntry entry)
+    public AlertSubject? Classify(LogEntry entry) => KeyOf(entry) is { } key ? SubjectOf(entry, key) : null;
+
+    /// <summary>
+    /// What <see cref="Classify"/> decides, without spelling the key: the known pattern hit, or the (cut) masked
+    /// message of a level key. The hand-off groups a commit's entries by it and builds a subject once per key.
+    /// </summary>
+    internal PartialKey? KeyOf(LogEntry entry)
     {
         if (entry.Level < Level.Warning)
         {
@@ -29,17 +35,15 @@ public sealed class AlertRules(AlertingSettings settings)
 
         if (Patterns.Count > 0 && Patterns.Match(entry.Message) is { } pattern)
         {
-            return new AlertSubject(AlertKeys.ForPattern(pattern.Name, entry.AgentKey), entry.AgentKey, entry.Agent, pattern.Name, pattern.Name);
+            return new PartialKey(entry.AgentKey, pattern.Name, IsPattern: true);
         }
 
-        if (entry.Level < Level.Error)
-        {
-            return null;
-        }
-
-        var masked = MessagePatterns.Mask(entry.Message);
-        return new AlertSubject(AlertKeys.ForLevel(entry.AgentKey, masked), entry.AgentKey, entry.Agent, null, Truncate(masked));
+        return entry.Level < Level.Error ? null : new PartialKey(entry.AgentKey, Truncate(MessagePatterns.Mask(entry.Message)), IsPattern: false);
     }
+
+    internal static AlertSubject SubjectOf(LogEntry entry, PartialKey key) => key.IsPattern
+        ? new AlertSubject(AlertKeys.ForPattern(key.Text, key.AgentKey), key.AgentKey, entry.Agent, key.Text, key.Text)
+        : new AlertSubject(AlertKeys.ForLevel(key.AgentKey, key.Text), key.AgentKey, entry.Agent, null, key.Text);
 
     /// <summary>An entry older than its arrival by more than max-entry-age (a backlog) is stored but never pages.</summary>
     public bool TooOld(LogEntry entry, DateTime arrival) => entry.Timestamp < arrival - Settings.MaxEntryAge;
@@ -117,6 +121,9 @@ public sealed class AlertRules(AlertingSettings settings)
 /// the pattern's name in both. <paramref name="Agent"/> is as sent, for titles and links.
 /// </summary>
 public sealed record AlertSubject(string Key, string AgentKey, string Agent, string? PatternName, string? Pattern);
+
+/// <summary>An alert key in parts: the agent and a known pattern's name, or the agent and its masked message.</summary>
+internal readonly record struct PartialKey(string AgentKey, string Text, bool IsPattern);
 
 /// <summary>What made a window fire: the occurrences it counted and the highest level among them.</summary>
 public sealed record AlertFiring(long Count, DateTime FirstSeen, DateTime LastSeen, Level Level, IReadOnlyList<AlertSample> Samples);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.RegularExpressions;
 using LogAggregator.Configuration;
 using LogAggregator.Model;
@@ -8,8 +9,9 @@ namespace LogAggregator.Alerting;
 /// The known issue patterns of <c>log-aggregator.alerting.patterns</c>, compiled once: each becomes one
 /// case-insensitive, linear-time regex (its keywords joined as whole words, or its own regex). The first pattern,
 /// in configured order, that an entry's message hits is the one it counts toward. Every WARNING and above is
-/// checked, and most hit nothing: one regex of all patterns' alternatives answers that in one pass, and only a
-/// message it matches is tried against each pattern in turn.
+/// checked, and most hit nothing. When every pattern is made of (ASCII) keywords, a message holding none of their
+/// first words anywhere cannot match and is answered by one vectorized search; otherwise one regex of all patterns'
+/// alternatives answers in one pass. Only a message that passes is tried against each pattern in turn.
 /// </summary>
 public sealed class KnownPatterns
 {
@@ -17,6 +19,7 @@ public sealed class KnownPatterns
 
     private readonly (KnownPatternSettings Settings, Regex Regex, string Expression)[] _patterns;
     private readonly Regex? _any;
+    private readonly SearchValues<string>? _keywords;
 
     public KnownPatterns(IReadOnlyList<KnownPatternSettings> patterns)
     {
@@ -26,6 +29,13 @@ public sealed class KnownPatterns
             return (p, new Regex(expression, Options), expression);
         }).ToArray();
         _any = _patterns.Length > 1 ? new Regex(string.Join("|", _patterns.Select(p => $"(?:{p.Expression})")), Options) : null;
+        var firstWords = patterns.All(p => p.Regex is null)
+            ? patterns.SelectMany(p => p.Keywords).Select(k => k.Trim().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "").ToList()
+            : null;
+        if (firstWords is { Count: > 0 } && firstWords.All(w => w.Length > 0 && w.All(char.IsAscii)))
+        {
+            _keywords = SearchValues.Create(firstWords.Distinct(StringComparer.OrdinalIgnoreCase).ToArray(), StringComparison.OrdinalIgnoreCase);
+        }
     }
 
     public static readonly KnownPatterns None = new([]);
@@ -35,6 +45,11 @@ public sealed class KnownPatterns
     /// <summary>The pattern this message hits, or null. Only WARNING and above are ever checked.</summary>
     public KnownPatternSettings? Match(string message)
     {
+        if (_keywords is not null && message.AsSpan().IndexOfAny(_keywords) < 0)
+        {
+            return null;
+        }
+
         if (_any is not null && !_any.IsMatch(message))
         {
             return null;

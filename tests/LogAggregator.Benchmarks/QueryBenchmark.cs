@@ -53,7 +53,7 @@ public static class QueryBenchmark
         return (timings, grep);
     }
 
-    private static async Task<QueryTiming> TimeAsync(
+    internal static async Task<QueryTiming> TimeAsync(
         BenchServer server, string name, string path, int repeats, string target, double? limitMs, double? grepMs, string listProperty)
     {
         // The first call is timed on its own: caches (DuckDB's buffers, the error tallies) are cold then.
@@ -118,10 +118,10 @@ public static class QueryBenchmark
         return runs[1];
     }
 
-    private static double Percentile(List<double> sorted, double p) =>
+    internal static double Percentile(List<double> sorted, double p) =>
         sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
-    private static string Iso(DateTime time) => time.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+    internal static string Iso(DateTime time) => time.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

@@ -116,7 +116,7 @@ public static class Report
         }
     }
 
-    private static string RepoRoot()
+    internal static string RepoRoot()
     {
         // bin/<Configuration>/net10.0 → the repository, whichever configuration was built.
         return Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", ".."));

@@ -1,7 +1,7 @@
 using System.Globalization;
 using LogAggregator.Benchmarks;
 
-// Not a test: `dotnet run -c Release --project tests/LogAggregator.Benchmarks -- ingest|query|latency|alerts|idle|ui|peer` (docs/BENCHMARKS.md).
+// Not a test: `dotnet run -c Release --project tests/LogAggregator.Benchmarks -- ingest|query|latency|alerts|idle|ui|peer|fuzz` (docs/BENCHMARKS.md).
 if (args.Length > 0 && args[0] == "query")
 {
     return await QueryCommand.RunAsync(args[1..]);
@@ -27,6 +27,11 @@ if (args.Length > 0 && args[0] == "peer")
     return await PeerCommand.RunAsync(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "fuzz")
+{
+    return FuzzCommand.Run(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "ui")
 {
     return await UiCommand.RunAsync(args[1..]);
@@ -41,6 +46,7 @@ if (args.Length == 0 || args[0] != "ingest")
     Console.Error.WriteLine("       idle [--files N] [--seconds N] [--no-doc]");
     Console.Error.WriteLine("       ui [--entries N] [--reuse DIR] [--repeats N] [--no-doc]");
     Console.Error.WriteLine("       peer [--lines N] [--data FILE] [--repeats N] [--tail] [--no-doc]");
+    Console.Error.WriteLine("       fuzz [--seconds N per target] [--no-doc]");
     return 2;
 }
 

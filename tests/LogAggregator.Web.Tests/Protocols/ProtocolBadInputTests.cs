@@ -84,6 +84,67 @@ public sealed class ProtocolBadInputTests
         Assert.Equal(1, (await host.GetJsonAsync("/api/logs")).GetProperty("total").GetInt32());
     }
 
+    /// <summary>
+    /// Bodies the decoder fuzzing found (tests/Shared/Fuzzing): a byte that is not UTF-8 inside a JSON string, an escaped lone surrogate
+    /// (valid JSON, no .NET string), and a snappy block announcing a length past what an array holds, each answered 500 before. Written as Latin-1, so
+    /// \u00XX is the single byte XX.
+    /// </summary>
+    [Theory]
+    [InlineData("/api/events/raw?clef", "application/vnd.serilog.clef", "{\"@t\":\"2024-01-15T10:30:00Z\",\"@mt\":\"caf\u00ff\"}")]
+    [InlineData("/api/events/raw", "application/json", "{\"Events\":[{\"Timestamp\":\"2024-01-15T10:30:00Z\",\"MessageTemplate\":\"x\",\"Properties\":{\"\u00e5\":1}}]}")]
+    [InlineData("/loki/api/v1/push", "application/json", "{\"streams\":[{\"stream\":{\"job\":\"x\u008c\"},\"values\":[[\"1705314600000000000\",\"l\"]]}]}")]
+    [InlineData("/loki/api/v1/push", "application/x-protobuf", "\u00ff\u00ff\u00ff\u00ff\u000f\u0000")]
+    [InlineData("/api/events/raw?clef", "application/vnd.serilog.clef", "{\"@t\":\"2024-01-15T10:30:00Z\\udfff\",\"@mt\":\"x\"}")]
+    public async Task A_body_the_fuzzer_found_gets_400_not_500(string path, string contentType, string latin1Body)
+    {
+        await using var host = await TestHost.StartAsync();
+        var content = new ByteArrayContent(Encoding.Latin1.GetBytes(latin1Body));
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+
+        var response = await host.Client.PostAsync(path, content);
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {body}");
+        Assert.False(string.IsNullOrEmpty(JsonDocument.Parse(body).RootElement.GetProperty("detail").GetString()));
+        Assert.Equal(0, (await host.GetJsonAsync("/api/logs")).GetProperty("total").GetInt32());
+    }
+
+    /// <summary>
+    /// Found by the decoder fuzzing: a BSD timestamp on day 0 threw out of the syslog parser, which ended the UDP
+    /// listener for good (and a TCP connection with it): every later datagram was lost.
+    /// </summary>
+    [Fact]
+    public async Task A_syslog_datagram_with_day_zero_does_not_stop_the_UDP_listener()
+    {
+        var port = FreeUdpPort();
+        await using var host = await TestHost.StartAsync(new Dictionary<string, string?> { ["SYSLOG_UDP_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        // Not connected: a connected socket would fail its next send on the ICMP "unreachable" of a closed port.
+        using var udp = new System.Net.Sockets.UdpClient();
+        var listener = new IPEndPoint(IPAddress.Loopback, port);
+
+        // The listener is up once a datagram arrives (UDP is best-effort: one sent before it is bound is gone).
+        await SendUntilStoredAsync("before: listening");
+        await udp.SendAsync(Encoding.UTF8.GetBytes("<13>Oct  0 22:14:15 box before: day zero"), listener);
+        await SendUntilStoredAsync("before: still listening");
+
+        async Task SendUntilStoredAsync(string message)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (true)
+            {
+                await udp.SendAsync(Encoding.UTF8.GetBytes("<13>" + message), listener);
+                var logs = (await host.GetJsonAsync("/api/logs?agent=before&limit=100")).GetProperty("logs").EnumerateArray();
+                if (logs.Any(l => l.GetProperty("message").GetString() == message.Split(": ")[1]))
+                {
+                    return;
+                }
+
+                Assert.True(DateTime.UtcNow < deadline, $"'{message}' was not stored within 20 s: the UDP listener stopped");
+                await Task.Delay(200);
+            }
+        }
+    }
+
     [Fact]
     public async Task An_unknown_content_type_gets_415()
     {

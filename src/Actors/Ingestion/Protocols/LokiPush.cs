@@ -33,8 +33,9 @@ public static class LokiPush
 
             raw = Snappier.Snappy.DecompressToArray(snappy);
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or OverflowException or ArgumentException)
         {
+            // Snappier reads a length announced past what an array holds as an overflow (found by fuzzing).
             throw new ProtocolException("body", $"not a snappy-compressed (block format) Loki PushRequest: {e.Message}");
         }
 
@@ -72,8 +73,12 @@ public static class LokiPush
     /// <summary>
     /// <c>{"streams":[{"stream":{"label":"value"},"values":[["&lt;unix ns&gt;","line"],["&lt;unix ns&gt;","line",{"key":"value"}]]}]}</c>
     /// </summary>
-    public static IReadOnlyList<LogEntry> DecodeJson(ReadOnlyMemory<byte> body, DateTime now, int maxAgentLength)
+    public static IReadOnlyList<LogEntry> DecodeJson(ReadOnlyMemory<byte> body, DateTime now, int maxAgentLength) =>
+        ProtocolException.Reading(() => ReadJson(body, now, maxAgentLength));
+
+    private static IReadOnlyList<LogEntry> ReadJson(ReadOnlyMemory<byte> body, DateTime now, int maxAgentLength)
     {
+        ProtocolException.ThrowUnlessUtf8(body.Span, "body");
         JsonDocument document;
         try
         {

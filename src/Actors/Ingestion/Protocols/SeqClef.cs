@@ -18,7 +18,14 @@ public static class SeqClef
 {
     public const string Source = "seq";
 
-    public static IReadOnlyList<LogEntry> DecodeClef(ReadOnlyMemory<byte> body, DateTime now, string agentProperty, int maxAgentLength)
+    public static IReadOnlyList<LogEntry> DecodeClef(ReadOnlyMemory<byte> body, DateTime now, string agentProperty, int maxAgentLength) =>
+        ProtocolException.Reading(() => ReadClef(body, now, agentProperty, maxAgentLength));
+
+    /// <summary>The older JSON form: <c>{"Events": [{"Timestamp", "Level", "MessageTemplate", "Properties", "Exception", "Renderings"}]}</c>.</summary>
+    public static IReadOnlyList<LogEntry> DecodeEvents(ReadOnlyMemory<byte> body, DateTime now, string agentProperty, int maxAgentLength) =>
+        ProtocolException.Reading(() => ReadEvents(body, now, agentProperty, maxAgentLength));
+
+    private static IReadOnlyList<LogEntry> ReadClef(ReadOnlyMemory<byte> body, DateTime now, string agentProperty, int maxAgentLength)
     {
         var entries = new List<LogEntry>();
         var metadata = new MetadataBuilder();
@@ -43,8 +50,7 @@ public static class SeqClef
         return entries;
     }
 
-    /// <summary>The older JSON form: <c>{"Events": [{"Timestamp", "Level", "MessageTemplate", "Properties", "Exception", "Renderings"}]}</c>.</summary>
-    public static IReadOnlyList<LogEntry> DecodeEvents(ReadOnlyMemory<byte> body, DateTime now, string agentProperty, int maxAgentLength)
+    private static IReadOnlyList<LogEntry> ReadEvents(ReadOnlyMemory<byte> body, DateTime now, string agentProperty, int maxAgentLength)
     {
         using var document = ParseJson(body, "body");
         if (document.RootElement.ValueKind != JsonValueKind.Object
@@ -81,6 +87,7 @@ public static class SeqClef
 
     private static JsonDocument ParseJson(ReadOnlyMemory<byte> json, string where)
     {
+        ProtocolException.ThrowUnlessUtf8(json.Span, where);
         try
         {
             return JsonDocument.Parse(json);

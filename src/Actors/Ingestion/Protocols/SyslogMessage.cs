@@ -280,7 +280,7 @@ public static class SyslogMessage
             || !int.TryParse(text.AsSpan(i + 7, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var hour)
             || !int.TryParse(text.AsSpan(i + 10, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var minute)
             || !int.TryParse(text.AsSpan(i + 13, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var second)
-            || hour > 23 || minute > 59 || second > 59)
+            || day < 1 || hour > 23 || minute > 59 || second > 59)
         {
             return false;
         }

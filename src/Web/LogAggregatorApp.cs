@@ -80,7 +80,10 @@ public static class LogAggregatorApp
         builder.Services.AddSingleton<IAlertService, AlertService>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(LogAggregatorMetrics.MeterName)
+            // The runtime's own: GC heap and collections, working set, thread pool (dotnet_gc_*, dotnet_process_*).
+            .AddMeter("System.Runtime")
             .AddPrometheusExporter());
+        builder.Services.AddSingleton<IngestAdmission>();
         builder.Services.AddSingleton<EntryBodyReader>();
         builder.Services.AddSingleton<ProtocolBodyReader>();
         builder.Services.AddLogAggregatorActors(hocon, settings);

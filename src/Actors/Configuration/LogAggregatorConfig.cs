@@ -171,7 +171,8 @@ public static class LogAggregatorConfig
                 MaxBodySize: Size(root, "http.max-body-size"),
                 AskTimeout: PositiveDuration(root, "http.ask-timeout", "log-aggregator.http.ask-timeout"),
                 TailHeartbeat: PositiveDuration(root, "http.tail-heartbeat", "log-aggregator.http.tail-heartbeat"),
-                ExportMaxEntries: Positive(root, "http.export-max-entries", "log-aggregator.http.export-max-entries")),
+                ExportMaxEntries: Positive(root, "http.export-max-entries", "log-aggregator.http.export-max-entries"),
+                MaxIngestInFlight: Size(root, "http.max-ingest-in-flight")),
             Ingestion = new IngestionSettings(
                 BatchSize: Positive(root, "ingestion.batch-size", "log-aggregator.ingestion.batch-size"),
                 MaxInFlight: Positive(root, "ingestion.max-in-flight", "log-aggregator.ingestion.max-in-flight"),

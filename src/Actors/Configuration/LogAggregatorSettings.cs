@@ -33,9 +33,14 @@ public sealed record LogAggregatorSettings
 /// <param name="TailHeartbeat">How often a live-tail stream gets a comment line, so proxies and clients see it alive.</param>
 /// <param name="ExportMaxEntries">The most entries one <c>GET /api/logs/export</c> writes (HOCON <c>http.export-max-entries</c>).</param>
 public sealed record HttpSettings(
-    long MaxBodySize, TimeSpan AskTimeout, TimeSpan TailHeartbeat, int ExportMaxEntries = HttpSettings.DefaultExportMaxEntries)
+    long MaxBodySize,
+    TimeSpan AskTimeout,
+    TimeSpan TailHeartbeat,
+    int ExportMaxEntries = HttpSettings.DefaultExportMaxEntries,
+    long MaxIngestInFlight = HttpSettings.DefaultMaxIngestInFlight)
 {
     public const int DefaultExportMaxEntries = 100_000;
+    public const long DefaultMaxIngestInFlight = 64L << 20;
 }
 
 /// <param name="MaxAgentLength">Longer agent names are refused over HTTP and cut from files.</param>

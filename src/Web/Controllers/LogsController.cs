@@ -25,6 +25,7 @@ public sealed class LogsController(ILogQueryService queries, IIngestService inge
     }
 
     [HttpPost("/api/logs")]
+    [BoundedIngest]
     [RequestBody(typeof(EntryRequest), "One entry, a JSON array of entries, or NDJSON (one entry a line)",
         "application/json", "application/x-ndjson")]
     public async Task<IngestedResponse> Post()

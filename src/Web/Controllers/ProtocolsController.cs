@@ -21,6 +21,7 @@ public sealed class ProtocolsController(IIngestService ingest, ProtocolBodyReade
 
     /// <summary>OTLP/HTTP logs; answers an ExportLogsServiceResponse in the request's encoding.</summary>
     [HttpPost("/v1/logs")]
+    [BoundedIngest]
     [RequestBody(null, "An OTLP ExportLogsServiceRequest", Protobuf, Json)]
     [ProducesResponseType(typeof(byte[]), StatusCodes.Status200OK, Protobuf, Json)]
     public async Task<IActionResult> Otlp()
@@ -46,6 +47,7 @@ public sealed class ProtocolsController(IIngestService ingest, ProtocolBodyReade
     /// X-Seq-ApiKey header is accepted and not checked, as this server has no keys yet.
     /// </remarks>
     [HttpPost("/api/events/raw")]
+    [BoundedIngest]
     [RequestBody(null, "Seq events: CLEF lines, or {\"Events\": [...]}", "application/vnd.serilog.clef", Json)]
     [ProducesResponseType<SeqIngestionResponse>(StatusCodes.Status201Created)]
     public async Task<IActionResult> Seq()
@@ -65,6 +67,7 @@ public sealed class ProtocolsController(IIngestService ingest, ProtocolBodyReade
 
     /// <summary>Loki's push API: JSON, or snappy-compressed protobuf; answers 204 like Loki.</summary>
     [HttpPost("/loki/api/v1/push")]
+    [BoundedIngest]
     [RequestBody(null, "A Loki PushRequest: snappy-compressed protobuf or JSON", Protobuf, Json)]
     [ProducesResponseType(StatusCodes.Status204NoContent)]
     public async Task<IActionResult> Loki()

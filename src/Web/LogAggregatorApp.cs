@@ -84,6 +84,7 @@ public static class LogAggregatorApp
             .AddMeter("System.Runtime")
             .AddPrometheusExporter());
         builder.Services.AddSingleton<IngestAdmission>();
+        builder.Services.AddSingleton<SearchLimits>();
         builder.Services.AddSingleton<EntryBodyReader>();
         builder.Services.AddSingleton<ProtocolBodyReader>();
         builder.Services.AddLogAggregatorActors(hocon, settings);

@@ -20,7 +20,7 @@ public sealed class ProblemHandling(IProblemDetailsService problems, ILogger<Pro
                 (StatusCodes.Status413PayloadTooLarge, "Body too large", big.Message, null),
             BadHttpRequestException bad => (bad.StatusCode, "Bad request", bad.Message, null),
             StoreUnavailableException unavailable => (StatusCodes.Status503ServiceUnavailable, "Store unavailable", unavailable.Message, null),
-            IngestBusyException busy => (StatusCodes.Status503ServiceUnavailable, "Ingestion busy", busy.Message, null),
+            ServerBusyException busy => (StatusCodes.Status503ServiceUnavailable, busy.Title, busy.Message, null),
             AskTimeoutException => (StatusCodes.Status504GatewayTimeout, "Query timed out", "the query did not finish within the ask timeout", null),
             OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, "Client closed request", "", null),
             _ => (0, "", "", null),
@@ -31,14 +31,14 @@ public sealed class ProblemHandling(IProblemDetailsService problems, ILogger<Pro
         }
 
         // A flood's refusals are expected and would drown the log; the 503s themselves tell the clients.
-        if (status >= 500 && exception is not IngestBusyException)
+        if (status >= 500 && exception is not ServerBusyException)
         {
             log.LogWarning("{Method} {Path} answered {Status}: {Detail}", context.Request.Method, context.Request.Path, status, detail);
         }
 
         if (status == StatusCodes.Status503ServiceUnavailable)
         {
-            context.Response.Headers.RetryAfter = exception is IngestBusyException ? IngestBusyException.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) : "5";
+            context.Response.Headers.RetryAfter = exception is ServerBusyException ? ServerBusyException.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) : "5";
         }
 
         context.Response.StatusCode = status;

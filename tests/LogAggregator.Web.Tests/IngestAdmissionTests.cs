@@ -22,7 +22,7 @@ public sealed class IngestAdmissionTests
 
         var first = admission.Admit(Request(800));
         var second = admission.Admit(Request(700));
-        Assert.Throws<IngestBusyException>(() => admission.Admit(Request(1)));
+        Assert.Throws<ServerBusyException>(() => admission.Admit(Request(1)));
 
         first.Dispose();
         first.Dispose();
@@ -57,7 +57,7 @@ public sealed class IngestAdmissionTests
 
         using var only = admission.Admit(Request(900));
 
-        Assert.Throws<IngestBusyException>(() => admission.Admit(Request(1)));
+        Assert.Throws<ServerBusyException>(() => admission.Admit(Request(1)));
     }
 
     [Fact]

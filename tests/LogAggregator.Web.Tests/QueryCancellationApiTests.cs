@@ -9,7 +9,7 @@ namespace LogAggregator.Web.Tests;
 /// <summary>A search nobody waits for any more stops scanning the store: the client went away, or the ask timed out.</summary>
 public sealed class QueryCancellationApiTests
 {
-    private const string Blocking = "scan until cancelled";
+    private const string Blocking = ScanBlockingStore.Blocking;
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     [Fact]
@@ -44,61 +44,6 @@ public sealed class QueryCancellationApiTests
         await server.Store.Cancelled.Task.WaitAsync(Patience);
     }
 
-    private static async Task<Server> StartAsync(string askTimeout)
-    {
-        var config = Path.Combine(Path.GetTempPath(), "logagg-cancel-" + Guid.NewGuid().ToString("N")[..12] + ".conf");
-        await File.WriteAllTextAsync(config, $"log-aggregator.http.ask-timeout = {askTimeout}\n");
-        ScanBlockingStore? store = null;
-        try
-        {
-            var host = await TestHost.StartAsync(
-                new Dictionary<string, string?> { ["LOG_AGGREGATOR_CONFIG"] = config },
-                inner => store = new ScanBlockingStore(inner));
-            return new Server(host, store!, config);
-        }
-        catch
-        {
-            File.Delete(config);
-            throw;
-        }
-    }
-
-    private sealed record Server(TestHost Host, ScanBlockingStore Store, string ConfigFile) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            await Host.DisposeAsync();
-            File.Delete(ConfigFile);
-        }
-    }
-
-    /// <summary>
-    /// The server's real store, except that a search for <see cref="Blocking"/> scans until its token is cancelled,
-    /// recording the token it got and that the cancellation arrived.
-    /// </summary>
-    private sealed class ScanBlockingStore(ILogStore inner) : ForwardingLogStore(inner, ownsInner: true)
-    {
-        public TaskCompletionSource<CancellationToken> Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public TaskCompletionSource Cancelled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public override async Task<IReadOnlyList<StoredEntry>> SearchAsync(
-            SearchPattern pattern, LogFilter filter, Paging paging, CancellationToken cancellationToken = default)
-        {
-            if (pattern.Text != Blocking)
-            {
-                return await Inner.SearchAsync(pattern, filter, paging, cancellationToken);
-            }
-
-            Started.TrySetResult(cancellationToken);
-            var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            await using (cancellationToken.Register(() => stopped.TrySetResult()))
-            {
-                await stopped.Task;
-            }
-
-            Cancelled.TrySetResult();
-            throw new OperationCanceledException(cancellationToken);
-        }
-    }
+    private static Task<BlockingSearchServer> StartAsync(string askTimeout) =>
+        BlockingSearchServer.StartAsync($"log-aggregator.http.ask-timeout = {askTimeout}\n");
 }

@@ -172,7 +172,9 @@ public static class LogAggregatorConfig
                 AskTimeout: PositiveDuration(root, "http.ask-timeout", "log-aggregator.http.ask-timeout"),
                 TailHeartbeat: PositiveDuration(root, "http.tail-heartbeat", "log-aggregator.http.tail-heartbeat"),
                 ExportMaxEntries: Positive(root, "http.export-max-entries", "log-aggregator.http.export-max-entries"),
-                MaxIngestInFlight: Size(root, "http.max-ingest-in-flight")),
+                MaxIngestInFlight: Size(root, "http.max-ingest-in-flight"),
+                MaxConcurrentSearches: Positive(root, "http.max-concurrent-searches", "log-aggregator.http.max-concurrent-searches"),
+                MaxSearchRange: NonNegativeDuration(root, "http.max-search-range", "log-aggregator.http.max-search-range")),
             Ingestion = new IngestionSettings(
                 BatchSize: Positive(root, "ingestion.batch-size", "log-aggregator.ingestion.batch-size"),
                 MaxInFlight: Positive(root, "ingestion.max-in-flight", "log-aggregator.ingestion.max-in-flight"),

@@ -37,8 +37,11 @@ public sealed record HttpSettings(
     TimeSpan AskTimeout,
     TimeSpan TailHeartbeat,
     int ExportMaxEntries = HttpSettings.DefaultExportMaxEntries,
-    long MaxIngestInFlight = HttpSettings.DefaultMaxIngestInFlight)
+    long MaxIngestInFlight = HttpSettings.DefaultMaxIngestInFlight,
+    int MaxConcurrentSearches = HttpSettings.DefaultMaxConcurrentSearches,
+    TimeSpan MaxSearchRange = default)
 {
+    public const int DefaultMaxConcurrentSearches = 4;
     public const int DefaultExportMaxEntries = 100_000;
     public const long DefaultMaxIngestInFlight = 64L << 20;
 }

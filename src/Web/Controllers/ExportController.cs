@@ -17,6 +17,7 @@ namespace LogAggregator.Web.Controllers;
 public sealed class ExportController(ILogQueryService queries, LogAggregatorSettings settings) : ControllerBase
 {
     [HttpGet("/api/logs/export")]
+    [BoundedSearch]
     [ProducesResponseType(typeof(string), StatusCodes.Status200OK, "application/x-ndjson", "text/csv")]
     public async Task Export(
         [FromQuery] string? format, [FromQuery] string? q, [FromQuery] string? agent, [FromQuery] string? level,

@@ -36,6 +36,7 @@ public sealed class LogsController(ILogQueryService queries, IIngestService inge
     }
 
     [HttpGet("/api/logs/search")]
+    [BoundedSearch]
     public async Task<SearchResponse> Search(
         [FromQuery] string? q, [FromQuery] string? agent, [FromQuery] string? level,
         [FromQuery(Name = "start_time")] string? startTime, [FromQuery(Name = "end_time")] string? endTime,

@@ -26,7 +26,7 @@ public sealed class IngestAdmission(LogAggregatorSettings settings)
         }
     }
 
-    /// <summary>The lease to dispose once the request is answered; throws <see cref="IngestBusyException"/> beyond the bound.</summary>
+    /// <summary>The lease to dispose once the request is answered; throws <see cref="ServerBusyException"/> beyond the bound.</summary>
     public IDisposable Admit(HttpRequest request)
     {
         var limit = settings.Http.MaxBodySize;
@@ -36,7 +36,8 @@ public sealed class IngestAdmission(LogAggregatorSettings settings)
         {
             if (_inFlight > 0 && _inFlight + charge > settings.Http.MaxIngestInFlight)
             {
-                throw new IngestBusyException(
+                throw new ServerBusyException(
+                    "Ingestion busy",
                     $"ingestion is at its memory bound ({_inFlight} bytes of bodies in flight, at most {settings.Http.MaxIngestInFlight}); retry later");
             }
 
@@ -69,9 +70,11 @@ public sealed class IngestAdmission(LogAggregatorSettings settings)
 }
 
 /// <summary>Answered 503 with a short Retry-After: the server is busy, not broken, and a client retrying soon is welcome.</summary>
-public sealed class IngestBusyException(string message) : Exception(message)
+public sealed class ServerBusyException(string title, string message) : Exception(message)
 {
     public const int RetryAfterSeconds = 1;
+
+    public string Title { get; } = title;
 }
 
 /// <summary>Puts an ingest endpoint under <see cref="IngestAdmission"/>: admitted before its body is read, released once answered.</summary>

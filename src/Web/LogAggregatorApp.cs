@@ -85,6 +85,7 @@ public static class LogAggregatorApp
             .AddPrometheusExporter());
         builder.Services.AddSingleton<IngestAdmission>();
         builder.Services.AddSingleton<SearchLimits>();
+        builder.Services.AddLogAggregatorRateLimits(settings.Http.Limits);
         builder.Services.AddSingleton<EntryBodyReader>();
         builder.Services.AddSingleton<ProtocolBodyReader>();
         builder.Services.AddLogAggregatorActors(hocon, settings);
@@ -108,6 +109,7 @@ public static class LogAggregatorApp
         app.UseStatusCodePages();
         app.UseDefaultFiles();
         app.UseStaticFiles();
+        app.UseRateLimiter();
         app.MapControllers();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapPrometheusScrapingEndpoint("/metrics");

@@ -174,7 +174,10 @@ public static class LogAggregatorConfig
                 ExportMaxEntries: Positive(root, "http.export-max-entries", "log-aggregator.http.export-max-entries"),
                 MaxIngestInFlight: Size(root, "http.max-ingest-in-flight"),
                 MaxConcurrentSearches: Positive(root, "http.max-concurrent-searches", "log-aggregator.http.max-concurrent-searches"),
-                MaxSearchRange: NonNegativeDuration(root, "http.max-search-range", "log-aggregator.http.max-search-range")),
+                MaxSearchRange: NonNegativeDuration(root, "http.max-search-range", "log-aggregator.http.max-search-range"),
+                RateLimit: new RateLimitSettings(
+                    NonNegative(root, "http.rate-limit.requests-per-second", "log-aggregator.http.rate-limit.requests-per-second"),
+                    Positive(root, "http.rate-limit.burst", "log-aggregator.http.rate-limit.burst"))),
             Ingestion = new IngestionSettings(
                 BatchSize: Positive(root, "ingestion.batch-size", "log-aggregator.ingestion.batch-size"),
                 MaxInFlight: Positive(root, "ingestion.max-in-flight", "log-aggregator.ingestion.max-in-flight"),
@@ -261,6 +264,19 @@ public static class LogAggregatorConfig
             catch (Exception e) when (e is not ConfigurationException)
             {
                 throw new ConfigurationException($"{Name(path, name)} must be a whole number ≥ 1, got '{Raw(section, path)}'");
+            }
+        }
+
+        int NonNegative(Config section, string path, string name)
+        {
+            try
+            {
+                var value = section.GetInt(path);
+                return value >= 0 ? value : throw new FormatException();
+            }
+            catch (Exception e) when (e is not ConfigurationException)
+            {
+                throw new ConfigurationException($"{Name(path, name)} must be a whole number ≥ 0, got '{Raw(section, path)}'");
             }
         }
 

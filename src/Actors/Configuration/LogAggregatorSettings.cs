@@ -39,8 +39,11 @@ public sealed record HttpSettings(
     int ExportMaxEntries = HttpSettings.DefaultExportMaxEntries,
     long MaxIngestInFlight = HttpSettings.DefaultMaxIngestInFlight,
     int MaxConcurrentSearches = HttpSettings.DefaultMaxConcurrentSearches,
-    TimeSpan MaxSearchRange = default)
+    TimeSpan MaxSearchRange = default,
+    RateLimitSettings? RateLimit = null)
 {
+    public RateLimitSettings Limits => RateLimit ?? RateLimitSettings.Off;
+
     public const int DefaultMaxConcurrentSearches = 4;
     public const int DefaultExportMaxEntries = 100_000;
     public const long DefaultMaxIngestInFlight = 64L << 20;
@@ -92,4 +95,12 @@ public sealed record ProtocolSettings(
     string SeqAgentProperty, int SyslogTcpPort, int SyslogUdpPort, string SyslogHost, int SyslogBatchSize)
 {
     public static readonly ProtocolSettings Default = new("Application", 0, 0, "0.0.0.0", 1000);
+}
+
+/// <summary>Requests a second per client (API key, else address) with a burst; 0 requests a second = off.</summary>
+public sealed record RateLimitSettings(int RequestsPerSecond, int Burst)
+{
+    public static readonly RateLimitSettings Off = new(0, 1);
+
+    public bool Enabled => RequestsPerSecond > 0;
 }

@@ -1,0 +1,55 @@
+using System.Net;
+using System.Text.Json;
+
+namespace LogAggregator.Web.Tests;
+
+/// <summary>Per-client request rates (http.rate-limit, issue 12): 429 with Retry-After beyond the burst, health and the page uncounted.</summary>
+public sealed class RateLimitApiTests
+{
+    [Fact]
+    public async Task A_client_beyond_its_burst_gets_429_with_Retry_After_while_health_and_the_page_stay_open()
+    {
+        var config = Path.Combine(Path.GetTempPath(), "logagg-rate-" + Guid.NewGuid().ToString("N")[..12] + ".conf");
+        await File.WriteAllTextAsync(config, "log-aggregator.http.rate-limit { requests-per-second = 1, burst = 3 }\n");
+        try
+        {
+            await using var host = await TestHost.StartAsync(new Dictionary<string, string?> { ["LOG_AGGREGATOR_CONFIG"] = config });
+
+            var statuses = new List<HttpStatusCode>();
+            HttpResponseMessage? limited = null;
+            for (var i = 0; i < 10 && limited is null; i++)
+            {
+                var response = await host.Client.GetAsync("/api/agents");
+                statuses.Add(response.StatusCode);
+                limited = response.StatusCode == HttpStatusCode.TooManyRequests ? response : null;
+            }
+
+            // The burst is served first (the positive control; the host's own readiness probe may have spent a token of
+            // it), then the client is held back.
+            Assert.True(statuses[0] == HttpStatusCode.OK && statuses.Count(s => s == HttpStatusCode.OK) <= 3, string.Join(", ", statuses));
+            Assert.NotNull(limited);
+            Assert.True(limited!.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
+            var problem = JsonDocument.Parse(await limited.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal(429, problem.GetProperty("status").GetInt32());
+            Assert.Contains("rate-limit", problem.GetProperty("detail").GetString());
+
+            Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/health")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/metrics")).StatusCode);
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+
+    [Fact]
+    public async Task Without_a_rate_limit_configured_a_burst_of_requests_is_all_served()
+    {
+        await using var host = await TestHost.StartAsync();
+
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => host.Client.GetAsync("/api/agents")));
+
+        Assert.All(statuses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+    }
+}

@@ -75,6 +75,8 @@ public sealed class PostgresLogStoreTests : IAsyncLifetime
     [InlineData("ÉCLAIR", "un éclair au café", "un eclair")]
     [InlineData(@"disk\z", "full disk", "disk full")]
     [InlineData(@"[\b]x|^y", "year", "by")]
+    [InlineData("error.*timeout", "error, then timeout", "error\ntimeout")]
+    [InlineData("(?i)ERROR", "an error", "fine")]
     public async Task Patterns_mean_what_they_mean_in_dotnet_case_insensitively(string pattern, string matching, string other)
     {
         var store = Open();

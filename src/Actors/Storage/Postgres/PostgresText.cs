@@ -9,7 +9,7 @@ namespace LogAggregator.Storage.Postgres;
 /// with U+0000 turned into U+FFFF (one character for one, so a pattern means the same), and, only when they held
 /// U+0000, once more escaped in a second column that reads return.
 /// </summary>
-internal static class PostgresText
+internal static partial class PostgresText
 {
     private const char Mark = '\uFFFF';
 
@@ -69,11 +69,18 @@ internal static class PostgresText
     /// <summary>
     /// A .NET/RE2-style expression as PostgreSQL's ARE engine reads it: outside brackets <c>\b</c> and <c>\B</c> (word
     /// boundaries; ARE reads <c>\b</c> as backspace) become <c>\y</c> and <c>\Y</c>, <c>\z</c> becomes <c>\Z</c>; U+0000
-    /// becomes U+FFFF as in the searched column.
+    /// becomes U+FFFF as in the searched column. Led by <c>(?p)</c>, so that <c>.</c> does not match a newline (in ARE it
+    /// does by default) while <c>^</c> and <c>$</c> still match only at the ends of the text; unless the expression
+    /// leads with options of its own (ARE takes them only first), as <c>(?i)</c>.
     /// </summary>
     public static string Pattern(string expression)
     {
-        var builder = new StringBuilder(expression.Length + 4);
+        var builder = new StringBuilder(expression.Length + 8);
+        if (!LeadingOptions().IsMatch(expression))
+        {
+            builder.Append("(?p)");
+        }
+
         var inBracket = false;
         for (var i = 0; i < expression.Length; i++)
         {
@@ -113,4 +120,7 @@ internal static class PostgresText
 
         return builder.ToString();
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\(\?[a-zA-Z]+\)")]
+    private static partial System.Text.RegularExpressions.Regex LeadingOptions();
 }

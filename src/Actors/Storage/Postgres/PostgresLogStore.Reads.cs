@@ -276,21 +276,5 @@ public sealed partial class PostgresLogStore
     }
 
     /// <summary>The agent and level conditions of a filter over the counters table.</summary>
-    private static string CountsWhere(LogFilter filter, NpgsqlCommand command)
-    {
-        var where = "WHERE TRUE";
-        if (filter.AgentKey is { } agent)
-        {
-            where += " AND agent_key = @agent_key";
-            command.Parameters.Add(new NpgsqlParameter<string>("agent_key", PostgresText.Encode(agent)));
-        }
-
-        if (PostgresRows.LevelsOf(filter) is { } levels)
-        {
-            where += " AND level = ANY(@levels)";
-            command.Parameters.Add(new NpgsqlParameter<short[]>("levels", levels));
-        }
-
-        return where;
-    }
+    private static string CountsWhere(LogFilter filter, NpgsqlCommand command) => PostgresRows.Where(filter, command, time: false);
 }

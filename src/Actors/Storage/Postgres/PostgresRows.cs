@@ -27,8 +27,11 @@ internal static class PostgresRows
     public static short[]? LevelsOf(LogFilter filter) =>
         filter.Level is null && filter.Levels is null ? null : Levels.All.Where(filter.MatchesLevel).Select(l => (short)l).ToArray();
 
-    /// <summary>A WHERE clause (always present, so callers can append AND ...) with its parameters added.</summary>
-    public static string Where(LogFilter filter, NpgsqlCommand command)
+    /// <summary>
+    /// A WHERE clause (always present, so callers can append AND ...) with its parameters added; without
+    /// <paramref name="time"/> only the agent and level conditions, which the counters table has too.
+    /// </summary>
+    public static string Where(LogFilter filter, NpgsqlCommand command, bool time = true)
     {
         var sql = new StringBuilder("WHERE TRUE");
         if (filter.AgentKey is { } agent)
@@ -41,6 +44,11 @@ internal static class PostgresRows
         {
             sql.Append(" AND level = ANY(@levels)");
             command.Parameters.Add(new NpgsqlParameter<short[]>("levels", levels));
+        }
+
+        if (!time)
+        {
+            return sql.ToString();
         }
 
         if (filter.From is { } from)

@@ -12,33 +12,19 @@ public sealed class PostgresLogStoreContract : LogStoreContract
 {
     protected override LogStoreUnderTest CreateStore() => new PostgresUnderTest();
 
-    private sealed class PostgresUnderTest : LogStoreUnderTest
+    private sealed class PostgresUnderTest : ReopenableStoreUnderTest<PostgresLogStore>
     {
         private readonly string _connectionString = PostgresCluster.Instance.CreateDatabaseAsync().GetAwaiter().GetResult();
-        private PostgresLogStore _store;
-
-        public PostgresUnderTest()
-        {
-            _store = Open();
-        }
-
-        public override ILogStore Store => _store;
-
-        public override async Task ReopenAsync()
-        {
-            await _store.DisposeAsync();
-            _store = Open();
-        }
 
         /// <summary>Nothing is built in the background: the indexes are maintained by the commit itself.</summary>
         public override Task SettleAsync() => Task.CompletedTask;
 
         public override async ValueTask DisposeAsync()
         {
-            await _store.DisposeAsync();
+            await Current.DisposeAsync();
             await PostgresCluster.Instance.DropDatabaseAsync(_connectionString);
         }
 
-        private PostgresLogStore Open() => new(new PostgresLogStoreOptions(_connectionString), Clock);
+        protected override PostgresLogStore Open() => new(new PostgresLogStoreOptions(_connectionString), Clock);
     }
 }

@@ -116,27 +116,9 @@ public sealed partial class PostgresLogStore
         }
 
         HistogramQuery.GuardWidth(range.Min, range.Max, filter, interval);
-        var width = interval.Length().Ticks / 10;
-        await using var command = Command("");
-        command.CommandText = $"SELECT ts / {width}, level, count(*) FROM log_entries {PostgresRows.Where(filter, command)} GROUP BY 1, 2";
-        var buckets = new SortedDictionary<long, Dictionary<Level, long>>();
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                var bucket = reader.GetInt64(0);
-                if (!buckets.TryGetValue(bucket, out var byLevel))
-                {
-                    byLevel = [];
-                    buckets[bucket] = byLevel;
-                }
-
-                byLevel[(Level)reader.GetInt16(1)] = reader.GetInt64(2);
-            }
-        }
-
-        return new Histogram(
-            interval, buckets.Select(b => new HistogramBucket(PostgresRows.Time(b.Key * width), b.Value.Values.Sum(), b.Value)).ToList());
+        return await HistogramAsync(filter, interval.Length().Ticks / 10, cancellationToken).ConfigureAwait(false) is { } buckets
+            ? new Histogram(interval, buckets)
+            : new Histogram(interval, []);
     }
 
     /// <summary>The oldest and newest timestamps of the entries the filter's agent and levels keep, from the counters.</summary>

@@ -81,6 +81,7 @@ public sealed partial class PostgresLogStore : ILogStore
         {
             // Rows are locked in one order (sorted keys) by every writer, so concurrent appends never deadlock.
             AddCounts(batch, day, entries);
+            AddMinutes(batch, day, entries);
             AddDayAgents(batch, day, newAgents);
             AddMarks(batch, marks);
             if (batch.BatchCommands.Count > 0)
@@ -141,6 +142,32 @@ public sealed partial class PostgresLogStore : ILogStore
         command.Parameters.Add(new NpgsqlParameter<long[]>("counts", groups.Select(g => g.Count).ToArray()));
         command.Parameters.Add(new NpgsqlParameter<long[]>("mins", groups.Select(g => g.Min).ToArray()));
         command.Parameters.Add(new NpgsqlParameter<long[]>("maxes", groups.Select(g => g.Max).ToArray()));
+        batch.BatchCommands.Add(command);
+    }
+
+    /// <summary>Entries per (minute, agent key, level), so histograms read minutes instead of entries.</summary>
+    private static void AddMinutes(NpgsqlBatch batch, DateOnly day, IReadOnlyList<LogEntry> entries)
+    {
+        if (entries.Count == 0)
+        {
+            return;
+        }
+
+        var groups = entries
+            .GroupBy(e => (Minute: PostgresRows.Micros(e.Timestamp) / PostgresRows.MicrosPerMinute, e.AgentKey, e.Level))
+            .Select(g => (g.Key.Minute, Key: PostgresText.Encode(g.Key.AgentKey), g.Key.Level, Count: (long)g.Count()))
+            .OrderBy(g => g.Minute).ThenBy(g => g.Key, StringComparer.Ordinal).ThenBy(g => g.Level)
+            .ToList();
+        var command = new NpgsqlBatchCommand("""
+            INSERT INTO log_minutes AS m (day, minute, agent_key, level, count)
+            SELECT @day, * FROM unnest(@minutes, @keys, @levels, @counts)
+            ON CONFLICT (minute, agent_key, level, day) DO UPDATE SET count = m.count + excluded.count
+            """);
+        command.Parameters.Add(new NpgsqlParameter<DateOnly>("day", day));
+        command.Parameters.Add(new NpgsqlParameter<long[]>("minutes", groups.Select(g => g.Minute).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter<string[]>("keys", groups.Select(g => g.Key).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter<short[]>("levels", groups.Select(g => (short)g.Level).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter<long[]>("counts", groups.Select(g => g.Count).ToArray()));
         batch.BatchCommands.Add(command);
     }
 
@@ -330,7 +357,7 @@ public sealed partial class PostgresLogStore : ILogStore
                 batch.BatchCommands.Add(new NpgsqlBatchCommand($"DROP TABLE IF EXISTS {PostgresSchema.Partition(day)}"));
             }
 
-            foreach (var table in new[] { "log_counts", "log_day_agents", "log_days" })
+            foreach (var table in new[] { "log_counts", "log_minutes", "log_day_agents", "log_days" })
             {
                 var delete = new NpgsqlBatchCommand($"DELETE FROM {table} WHERE day = ANY(@days)");
                 delete.Parameters.Add(new NpgsqlParameter<DateOnly[]>("days", days.ToArray()));

@@ -16,6 +16,11 @@ internal static class PostgresRows
     public const string Columns = "day, seq, ts, level, agent, source, message, message_exact, metadata, metadata_exact";
     public const string NewestFirst = "ORDER BY ts DESC, seq DESC";
 
+    public const long MicrosPerMinute = 60_000_000;
+
+    /// <summary>One past the largest stored value (9999-12-31T23:59:59.999999).</summary>
+    public const long EndOfTime = 3_155_378_976_000_000_000 / 10;
+
     public static long Micros(DateTime value) => LogRows.Stored(value).Ticks / 10;
 
     public static DateTime Time(long micros) => new(micros * 10, DateTimeKind.Utc);

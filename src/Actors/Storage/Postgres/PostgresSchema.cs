@@ -49,6 +49,14 @@ internal static class PostgresSchema
             max_ts bigint NOT NULL,
             PRIMARY KEY (day, agent, level)
         );
+        CREATE TABLE IF NOT EXISTS log_minutes (
+            day date NOT NULL,
+            minute bigint NOT NULL,
+            agent_key text NOT NULL,
+            level smallint NOT NULL,
+            count bigint NOT NULL,
+            PRIMARY KEY (minute, agent_key, level, day)
+        );
         CREATE TABLE IF NOT EXISTS log_day_agents (day date NOT NULL, agent_key text NOT NULL, PRIMARY KEY (day, agent_key));
         CREATE TABLE IF NOT EXISTS log_source_marks (
             source_key text NOT NULL,

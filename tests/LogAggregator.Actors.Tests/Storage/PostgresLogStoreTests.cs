@@ -43,6 +43,31 @@ public sealed class PostgresLogStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_role_that_only_owns_its_database_is_enough()
+    {
+        var role = "owner_" + Guid.NewGuid().ToString("N")[..12];
+        var database = "owned_" + Guid.NewGuid().ToString("N")[..12];
+        await AdminAsync($"CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE");
+        await AdminAsync($"CREATE DATABASE {database} OWNER {role}");
+        var connectionString = new NpgsqlConnectionStringBuilder(PostgresCluster.Instance.ConnectionString(database)) { Username = role }.ConnectionString;
+        try
+        {
+            await using (var store = new PostgresLogStore(new PostgresLogStoreOptions(connectionString), _clock))
+            {
+                await store.AppendAsync([Entry("disk full on /dev/sda1")], []);
+
+                var found = await store.SearchAsync(SearchPattern.Parse("DISK.*sda"), LogFilter.None, new Paging(10, 0));
+                Assert.Equal(["disk full on /dev/sda1"], found.Select(e => e.Entry.Message));
+            }
+        }
+        finally
+        {
+            await PostgresCluster.Instance.DropDatabaseAsync(connectionString);
+            await AdminAsync($"DROP ROLE {role}");
+        }
+    }
+
+    [Fact]
     public async Task Stats_agents_and_counts_on_one_node_include_what_another_node_stored()
     {
         var writer = Open();
@@ -158,15 +183,19 @@ public sealed class PostgresLogStoreTests : IAsyncLifetime
         return tables;
     }
 
+    private static async Task AdminAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(PostgresCluster.Instance.AdminConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
     /// <summary>As an operator closing the database: new connections refused, the store's open ones ended.</summary>
     private async Task AllowConnectionsAsync(bool allow)
     {
         var database = new NpgsqlConnectionStringBuilder(_connectionString).Database;
-        await using var connection = new NpgsqlConnection(PostgresCluster.Instance.AdminConnectionString);
-        await connection.OpenAsync();
-        var sql = $"ALTER DATABASE {database} ALLOW_CONNECTIONS {allow}"
-            + (allow ? "" : $"; SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'");
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
+        await AdminAsync($"ALTER DATABASE {database} ALLOW_CONNECTIONS {allow}"
+            + (allow ? "" : $"; SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'"));
     }
 }

@@ -140,7 +140,10 @@ internal sealed class PostgresCluster
         }
     }
 
-    /// <summary>Directories of earlier test processes that were killed before they could clean up, whose server is gone.</summary>
+    /// <summary>
+    /// Directories left by earlier test processes whose watcher did not run either (a reboot), whose server is gone;
+    /// only old ones, so another test process still running initdb keeps its own.
+    /// </summary>
     private static void DeleteAbandoned()
     {
         foreach (var directory in Directory.GetDirectories(Path.GetTempPath(), "logagg-pg-*"))
@@ -149,7 +152,7 @@ internal sealed class PostgresCluster
             var running = File.Exists(pidFile)
                 && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid)
                 && Directory.Exists($"/proc/{pid}");
-            if (!running && Directory.GetLastWriteTimeUtc(directory) < DateTime.UtcNow.AddMinutes(-1))
+            if (!running && Directory.GetLastWriteTimeUtc(directory) < DateTime.UtcNow.AddMinutes(-30))
             {
                 TryDelete(directory);
             }

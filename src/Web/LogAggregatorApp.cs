@@ -1,6 +1,7 @@
 using LogAggregator.Configuration;
 using LogAggregator.Storage;
 using LogAggregator.Storage.DuckDb;
+using LogAggregator.Storage.Postgres;
 using LogAggregator.Telemetry;
 using LogAggregator.Web.Controllers;
 using LogAggregator.Web.Json;
@@ -24,11 +25,6 @@ public static class LogAggregatorApp
     {
         var (operatorFile, rest) = SplitConfigArgument(args);
         var (hocon, settings) = LogAggregatorConfig.Load(environment ?? LogAggregatorConfig.ProcessEnvironment(), operatorFile);
-        if (settings.DatabaseProvider == DatabaseProvider.PostgreSql)
-        {
-            throw new ConfigurationException("DATABASE_PROVIDER=postgresql: the PostgreSQL log store is not in this build yet; use embedded");
-        }
-
         // Before anything opens a DuckDB or SQLite file in the directory.
         var directoryLock = DataDirectoryLock.Acquire(settings.AggregatedDir);
         try
@@ -65,6 +61,12 @@ public static class LogAggregatorApp
         builder.Services.AddSingleton(_ => directoryLock);
         builder.Services.AddSingleton<ILogStore>(services =>
         {
+            if (settings.DatabaseProvider == DatabaseProvider.PostgreSql)
+            {
+                var shared = new PostgresLogStore(new PostgresLogStoreOptions(settings.DatabaseConnection, settings.Postgres.SearchTimeout));
+                return decorateStore is null ? shared : decorateStore(shared);
+            }
+
             var store = new DuckDbLogStore(new DuckDbLogStoreOptions(settings.AggregatedDir, settings.DuckDb.MemoryLimit, settings.DuckDb.Threads));
             var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<DuckDbLogStore>();
             var clock = System.Diagnostics.Stopwatch.StartNew();

@@ -193,6 +193,8 @@ public static class LogAggregatorConfig
             DuckDb = new DuckDbSettings(
                 MemoryLimit: root.GetString("storage.duckdb.memory-limit", "1GB"),
                 Threads: Positive(root, "storage.duckdb.threads", "log-aggregator.storage.duckdb.threads")),
+            Postgres = new PostgresSettings(
+                SearchTimeout: PositiveDuration(root, "storage.postgresql.search-timeout", "log-aggregator.storage.postgresql.search-timeout")),
             Alerting = new AlertingSettings(
                 Enabled: root.GetBoolean("alerting.enabled", true),
                 PublicUrl: HttpUrl(root.GetString("alerting.public-url", ""), "log-aggregator.alerting.public-url"),

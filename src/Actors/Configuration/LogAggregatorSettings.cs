@@ -26,6 +26,7 @@ public sealed record LogAggregatorSettings
     public required DuckDbSettings DuckDb { get; init; }
     public required AlertingSettings Alerting { get; init; }
     public ProtocolSettings Protocols { get; init; } = ProtocolSettings.Default;
+    public PostgresSettings Postgres { get; init; } = PostgresSettings.Default;
 
     public string StateDatabasePath => Path.Combine(AggregatedDir, "state.db");
 }
@@ -85,6 +86,12 @@ public sealed record IngestionSettings(
 }
 
 public sealed record DuckDbSettings(string MemoryLimit, int Threads);
+
+/// <param name="SearchTimeout">The longest one regex search may run on PostgreSQL before the server cancels it.</param>
+public sealed record PostgresSettings(TimeSpan SearchTimeout)
+{
+    public static readonly PostgresSettings Default = new(TimeSpan.FromSeconds(30));
+}
 
 /// <param name="SeqAgentProperty">The CLEF property naming an event's agent (then <c>SourceContext</c>, then <c>unknown</c>).</param>
 /// <param name="SyslogTcpPort">0 = no TCP syslog listener.</param>

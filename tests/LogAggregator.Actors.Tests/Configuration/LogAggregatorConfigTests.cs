@@ -91,6 +91,24 @@ public sealed class LogAggregatorConfigTests
         File.Delete(file);
     }
 
+    [Fact]
+    public void The_postgresql_store_is_chosen_with_its_connection_and_search_timeout_from_an_operator_file()
+    {
+        var file = Path.GetTempFileName();
+        File.WriteAllText(file, """
+            log-aggregator.storage { provider = postgresql, connection = "Host=db;Database=logs", postgresql.search-timeout = 5s }
+            """);
+
+        var settings = Load([], file);
+        var defaults = Load([]);
+
+        Assert.Equal(DatabaseProvider.PostgreSql, settings.DatabaseProvider);
+        Assert.Equal("Host=db;Database=logs", settings.DatabaseConnection);
+        Assert.Equal(TimeSpan.FromSeconds(5), settings.Postgres.SearchTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(30), defaults.Postgres.SearchTimeout);
+        File.Delete(file);
+    }
+
     [Theory]
     [InlineData("RETENTION_DAYS", "seven", "RETENTION_DAYS")]
     [InlineData("RETENTION_DAYS", "0", "RETENTION_DAYS")]

@@ -127,8 +127,12 @@ internal static class HistogramQuery
             return;
         }
 
-        var low = ranges.Min(r => r.Min);
-        var high = ranges.Max(r => r.Max);
+        GuardWidth(ranges.Min(r => r.Min), ranges.Max(r => r.Max), filter, interval);
+    }
+
+    /// <summary>The same refusal for stored entries spanning <paramref name="low"/> to <paramref name="high"/>; the PostgreSQL store's too.</summary>
+    internal static void GuardWidth(DateTime low, DateTime high, LogFilter filter, HistogramInterval interval)
+    {
         if (filter.From is { } from && LogRows.ToUtc(from) > low)
         {
             low = LogRows.ToUtc(from);

@@ -8,36 +8,22 @@ public sealed class DuckDbLogStoreContract : LogStoreContract
 {
     protected override LogStoreUnderTest CreateStore() => new DuckDbUnderTest();
 
-    private sealed class DuckDbUnderTest : LogStoreUnderTest
+    private sealed class DuckDbUnderTest : ReopenableStoreUnderTest<DuckDbLogStore>
     {
         private readonly string _directory = Path.Combine(Path.GetTempPath(), "contract-" + Guid.NewGuid().ToString("N"));
-        private DuckDbLogStore _store;
-
-        public DuckDbUnderTest()
-        {
-            _store = Open();
-        }
-
-        public override ILogStore Store => _store;
-
-        public override async Task ReopenAsync()
-        {
-            await _store.DisposeAsync();
-            _store = Open();
-        }
 
         public override Task SettleAsync()
         {
-            _store.RefreshIndex();
+            Current.RefreshIndex();
             return Task.CompletedTask;
         }
 
         public override async ValueTask DisposeAsync()
         {
-            await _store.DisposeAsync();
+            await Current.DisposeAsync();
             Directory.Delete(_directory, recursive: true);
         }
 
-        private DuckDbLogStore Open() => new(new DuckDbLogStoreOptions(_directory, "256MB", 1), Clock);
+        protected override DuckDbLogStore Open() => new(new DuckDbLogStoreOptions(_directory, "256MB", 1), Clock);
     }
 }

@@ -22,6 +22,39 @@ public abstract class LogStoreUnderTest : IAsyncDisposable
     public abstract ValueTask DisposeAsync();
 }
 
+/// <summary>A store under test that closes and opens again through <see cref="Open"/>, first opened when first used.</summary>
+public abstract class ReopenableStoreUnderTest<TStore> : LogStoreUnderTest
+    where TStore : class, ILogStore
+{
+    private readonly object _gate = new();
+    private TStore? _store;
+
+    public override ILogStore Store => Current;
+
+    /// <summary>Opened once even when the first calls come from many threads at once.</summary>
+    protected TStore Current
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _store ??= Open();
+            }
+        }
+    }
+
+    public override async Task ReopenAsync()
+    {
+        await Current.DisposeAsync();
+        lock (_gate)
+        {
+            _store = Open();
+        }
+    }
+
+    protected abstract TStore Open();
+}
+
 /// <summary>
 /// Every behaviour of <see cref="ILogStore"/> that the actors and the API rely on, stated once. Each
 /// implementation derives a class that says how to make a fresh store, and runs every test here. The suite is

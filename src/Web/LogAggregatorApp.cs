@@ -5,6 +5,7 @@ using LogAggregator.Telemetry;
 using LogAggregator.Web.Controllers;
 using LogAggregator.Web.Json;
 using LogAggregator.Web.Protocols;
+using LogAggregator.Web.Security;
 using LogAggregator.Web.Services;
 using OpenTelemetry.Metrics;
 
@@ -93,6 +94,7 @@ public static class LogAggregatorApp
             .AddJsonOptions(o => EntryJson.Configure(o.JsonSerializerOptions));
         builder.Services.ConfigureHttpJsonOptions(o => EntryJson.Configure(o.SerializerOptions));
         builder.Services.AddLogAggregatorOpenApi();
+        builder.Services.AddApiKeys(settings.Security);
 
         var app = builder.Build();
         app.Services.GetRequiredService<DataDirectoryLock>();
@@ -103,10 +105,14 @@ public static class LogAggregatorApp
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseDefaultFiles();
+        // The UI's files stay open: the page must load to ask for a key.
         app.UseStaticFiles();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapControllers();
-        app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapOpenApi("/openapi/{documentName}.json").RequireAuthorization(new RequiresScopeAttribute(EndpointAccess.Operations));
+        app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(new RequiresScopeAttribute(EndpointAccess.Operations));
+        app.WarnAboutExposure(settings.Security);
         return app;
     }
 

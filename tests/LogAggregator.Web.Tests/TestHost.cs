@@ -35,8 +35,11 @@ public sealed class TestHost : IAsyncDisposable
     public string LogDir { get; }
 
     /// <param name="decorateStore">Wraps the server's log store, for tests that watch what reaches it.</param>
+    /// <param name="readKey">With API keys on: a key with the read scope, for the readiness probe only.</param>
     public static async Task<TestHost> StartAsync(
-        IDictionary<string, string?>? extraEnvironment = null, Func<LogAggregator.Storage.ILogStore, LogAggregator.Storage.ILogStore>? decorateStore = null)
+        IDictionary<string, string?>? extraEnvironment = null,
+        Func<LogAggregator.Storage.ILogStore, LogAggregator.Storage.ILogStore>? decorateStore = null,
+        string? readKey = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "logagg-web-" + Guid.NewGuid().ToString("N")[..12]);
         var dataDir = Path.Combine(root, "data");
@@ -58,19 +61,25 @@ public sealed class TestHost : IAsyncDisposable
         var app = LogAggregatorApp.Build(["--urls", "http://127.0.0.1:0"], environment, decorateStore);
         await app.StartAsync();
         var host = new TestHost(app, dataDir, logDir);
-        await host.WaitUntilReadyAsync();
+        await host.WaitUntilReadyAsync(readKey);
         return host;
     }
 
     /// <summary>The actors are up once the stores answer; the HTTP listener comes up before them.</summary>
-    private async Task WaitUntilReadyAsync()
+    private async Task WaitUntilReadyAsync(string? readKey)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
             try
             {
-                var response = await Client.GetAsync("/api/stats");
+                using var request = new HttpRequestMessage(HttpMethod.Get, "/api/stats");
+                if (readKey is not null)
+                {
+                    request.Headers.Add("X-API-Key", readKey);
+                }
+
+                var response = await Client.SendAsync(request);
                 if (response.IsSuccessStatusCode)
                 {
                     return;

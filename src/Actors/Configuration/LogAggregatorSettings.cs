@@ -26,6 +26,7 @@ public sealed record LogAggregatorSettings
     public required DuckDbSettings DuckDb { get; init; }
     public required AlertingSettings Alerting { get; init; }
     public ProtocolSettings Protocols { get; init; } = ProtocolSettings.Default;
+    public SecuritySettings Security { get; init; } = SecuritySettings.Open;
 
     public string StateDatabasePath => Path.Combine(AggregatedDir, "state.db");
 }

@@ -31,6 +31,8 @@ public sealed class TestHost : IAsyncDisposable
     /// <summary>Every endpoint the app maps, as routing sees them.</summary>
     public IEnumerable<Microsoft.AspNetCore.Http.Endpoint> Endpoints =>
         ((Microsoft.AspNetCore.Routing.IEndpointRouteBuilder)_app).DataSources.SelectMany(source => source.Endpoints);
+    /// <summary>The read key given at start, which <see cref="GetJsonAsync"/> sends.</summary>
+    public string? ReadKey { get; private init; }
     public string DataDir { get; }
     public string LogDir { get; }
 
@@ -60,7 +62,7 @@ public sealed class TestHost : IAsyncDisposable
 
         var app = LogAggregatorApp.Build(["--urls", "http://127.0.0.1:0"], environment, decorateStore);
         await app.StartAsync();
-        var host = new TestHost(app, dataDir, logDir);
+        var host = new TestHost(app, dataDir, logDir) { ReadKey = readKey };
         await host.WaitUntilReadyAsync(readKey);
         return host;
     }
@@ -100,7 +102,13 @@ public sealed class TestHost : IAsyncDisposable
 
     public async Task<JsonElement> GetJsonAsync(string path)
     {
-        var response = await Client.GetAsync(path);
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (ReadKey is not null)
+        {
+            request.Headers.Add("X-API-Key", ReadKey);
+        }
+
+        var response = await Client.SendAsync(request);
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, $"GET {path} answered {(int)response.StatusCode}: {body}");
         return JsonDocument.Parse(body).RootElement.Clone();

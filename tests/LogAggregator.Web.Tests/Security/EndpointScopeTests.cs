@@ -87,6 +87,28 @@ public sealed class EndpointScopeTests
         }
     }
 
+    [Fact]
+    public async Task The_api_document_names_the_scope_of_each_operation()
+    {
+        await using var host = await TestHost.StartAsync();
+        var document = await host.GetJsonAsync("/openapi/v1.json");
+        var paths = document.GetProperty("paths");
+
+        string? Scope(string path, string method) =>
+            paths.GetProperty(path).GetProperty(method).TryGetProperty("security", out var security)
+                ? security[0].GetProperty("apiKey")[0].GetString()
+                : null;
+
+        Assert.Equal("apiKey", document.GetProperty("components").GetProperty("securitySchemes").EnumerateObject().Single().Name);
+        Assert.Equal("read", Scope("/api/logs", "get"));
+        Assert.Equal("ingest", Scope("/api/logs", "post"));
+        Assert.Equal("ingest", Scope("/v1/logs", "post"));
+        Assert.Equal("admin", Scope("/api/alerts/silences", "post"));
+        Assert.Equal("read", Scope("/api/alerts/silences", "get"));
+        Assert.Null(Scope("/health", "get"));
+        Assert.True(paths.GetProperty("/api/logs").GetProperty("post").GetProperty("responses").TryGetProperty("403", out _));
+    }
+
     private static string Lacking(EndpointAccess access) => access switch
     {
         EndpointAccess.Ingest => TestKeys.Read,

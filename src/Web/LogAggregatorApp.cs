@@ -25,6 +25,12 @@ public static class LogAggregatorApp
     {
         var (operatorFile, rest) = SplitConfigArgument(args);
         var (hocon, settings) = LogAggregatorConfig.Load(environment ?? LogAggregatorConfig.ProcessEnvironment(), operatorFile);
+        if (environment is null)
+        {
+            // Hashed now; ASP.NET's configuration would otherwise copy every variable, the keys' text included.
+            Environment.SetEnvironmentVariable(ApiKeyParsing.Variable, null);
+        }
+
         if (settings.DatabaseProvider == DatabaseProvider.PostgreSql)
         {
             throw new ConfigurationException("DATABASE_PROVIDER=postgresql: the PostgreSQL log store is not in this build yet; use embedded");

@@ -49,6 +49,7 @@ public sealed class KeyPromptTests(KeyedServer keyed)
         Assert.Equal(1, await ui.Page.Locator("dialog[open]").CountAsync());
         await dialog.GetByLabel("Key").FillAsync(KeyedServer.ReadKey);
         await ui.ScreenshotAsync("api-key-prompt.png");
+        await ScreensTests.AssertAccessibleAsync(ui.Page);
 
         // A wrong key: asked again, saying so.
         await dialog.GetByLabel("Key").FillAsync("not-the-right-key-at-all");

@@ -6,6 +6,7 @@ using LogAggregator.Telemetry;
 using LogAggregator.Web.Controllers;
 using LogAggregator.Web.Json;
 using LogAggregator.Web.Protocols;
+using LogAggregator.Web.Security;
 using LogAggregator.Web.Services;
 using OpenTelemetry.Metrics;
 
@@ -25,6 +26,12 @@ public static class LogAggregatorApp
     {
         var (operatorFile, rest) = SplitConfigArgument(args);
         var (hocon, settings) = LogAggregatorConfig.Load(environment ?? LogAggregatorConfig.ProcessEnvironment(), operatorFile);
+        if (environment is null)
+        {
+            // Hashed now; ASP.NET's configuration would otherwise copy every variable, the keys' text included.
+            Environment.SetEnvironmentVariable(ApiKeyParsing.Variable, null);
+        }
+
         // Before anything opens a DuckDB or SQLite file in the directory.
         var directoryLock = DataDirectoryLock.Acquire(settings.AggregatedDir);
         try
@@ -100,6 +107,7 @@ public static class LogAggregatorApp
             .AddJsonOptions(o => EntryJson.Configure(o.JsonSerializerOptions));
         builder.Services.ConfigureHttpJsonOptions(o => EntryJson.Configure(o.SerializerOptions));
         builder.Services.AddLogAggregatorOpenApi();
+        builder.Services.AddApiKeys(settings.Security);
 
         var app = builder.Build();
         app.Services.GetRequiredService<DataDirectoryLock>();
@@ -110,11 +118,17 @@ public static class LogAggregatorApp
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseDefaultFiles();
+        // The UI's files stay open: the page must load to ask for a key.
         app.UseStaticFiles();
+        app.UseAuthentication();
+        // After authentication, so a client is counted by its API key; before authorization, so a flood of requests
+        // without a key is held back too.
         app.UseRateLimiter();
+        app.UseAuthorization();
         app.MapControllers();
-        app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapOpenApi("/openapi/{documentName}.json").RequireAuthorization(new RequiresScopeAttribute(EndpointAccess.Operations));
+        app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(new RequiresScopeAttribute(EndpointAccess.Operations));
+        app.WarnAboutExposure(settings.Security);
         return app;
     }
 

@@ -25,6 +25,15 @@ public static class OpenApiDocumentation
             {
                 document.Info.Title = "LogAggregator";
                 document.Info.Description = "Log collection, search and alerting. Lists of entries are newest first; bad input gets 400 with an RFC 7807 problem body naming the field.";
+                document.Components ??= new OpenApiComponents();
+                document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+                document.Components.SecuritySchemes[ApiKeyScheme] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.ApiKey,
+                    In = ParameterLocation.Header,
+                    Name = Security.ApiKeyAuthenticationHandler.HeaderName,
+                    Description = "Only when API keys are configured (API_KEYS); also accepted as Authorization: Bearer, or X-Seq-ApiKey. Each operation names the scope it needs.",
+                };
                 document.Paths ??= [];
                 document.Paths["/metrics"] = new OpenApiPathItem
                 {
@@ -77,6 +86,8 @@ public static class OpenApiDocumentation
                     };
                 }
 
+                await DocumentScopeAsync(operation, context, cancellationToken);
+
                 var takesInput = body is not null || operation.Parameters?.Any(p => p.In == ParameterLocation.Query) == true;
                 if (takesInput)
                 {
@@ -122,6 +133,31 @@ public static class OpenApiDocumentation
                 }
             });
         });
+
+    private const string ApiKeyScheme = "apiKey";
+
+    /// <summary>The scope an operation needs, and its 401 and 403, when keys are on (health and the like stay open by default).</summary>
+    private static async Task DocumentScopeAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        var access = context.Description.ActionDescriptor.EndpointMetadata.OfType<Security.RequiresScopeAttribute>().FirstOrDefault()?.Access;
+        if (access is null or Security.EndpointAccess.Operations)
+        {
+            return;
+        }
+
+        var scope = access.Value.ToString().ToLowerInvariant();
+        operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyScheme, context.Document)] = [scope] }];
+        var problem = await context.GetOrCreateSchemaAsync(typeof(ProblemDetails), null, cancellationToken);
+        operation.Responses ??= [];
+        operation.Responses["401"] = Problem("No API key, or an unknown one (only when keys are configured)", problem);
+        operation.Responses["403"] = Problem($"The API key lacks the {scope} scope", problem);
+    }
+
+    private static OpenApiResponse Problem(string description, IOpenApiSchema schema) => new()
+    {
+        Description = description,
+        Content = new Dictionary<string, OpenApiMediaType> { ["application/problem+json"] = new() { Schema = schema } },
+    };
 
     /// <summary>The contract's entry (DESIGN.md section 2), as <see cref="EntryJson.WriteFields"/> writes it.</summary>
     private static Dictionary<string, IOpenApiSchema> EntryProperties() => new()

@@ -112,7 +112,7 @@ public sealed class ScreensTests(DemoServer demo)
         Assert.Contains(violations, v => v.StartsWith("button-name"));
     }
 
-    private static async Task AssertAccessibleAsync(IPage page)
+    internal static async Task AssertAccessibleAsync(IPage page)
     {
         var violations = await SeriousViolationsAsync(page);
         Assert.True(violations.Count == 0, "axe found:\n" + string.Join("\n", violations));

@@ -18,6 +18,12 @@ public sealed class UiServer : IAsyncLifetime
         Root = Path.Combine(Path.GetTempPath(), "logagg-ui-" + Guid.NewGuid().ToString("N")[..12]);
     }
 
+    /// <summary>Extra environment of the server process (e.g. API_KEYS), set before <see cref="InitializeAsync"/>.</summary>
+    public Dictionary<string, string> Environment { get; } = new();
+
+    /// <summary>With API keys on: a key with ingest and read, which <see cref="Api"/> sends on every request.</summary>
+    public string? ApiKey { get; init; }
+
     public string Root { get; }
     public string BaseUrl { get; private set; } = "";
     public HttpClient Api { get; private set; } = new();
@@ -34,9 +40,18 @@ public sealed class UiServer : IAsyncLifetime
         var info = ServerLaunch.StartInfo(port, Root, Path.Combine(Root, "data"), Path.Combine(Root, "logs"));
         Directory.CreateDirectory(Path.Combine(Root, "logs"));
         info.Environment["DOTNET_gcServer"] = "0";
+        foreach (var (key, value) in Environment)
+        {
+            info.Environment[key] = value;
+        }
+
         _server = new LaunchedServer(info);
         BaseUrl = $"http://127.0.0.1:{port}";
         Api = new HttpClient { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(60) };
+        if (ApiKey is not null)
+        {
+            Api.DefaultRequestHeaders.Add("X-API-Key", ApiKey);
+        }
         await WaitUntilReadyAsync();
 
         _playwright = await Playwright.CreateAsync();

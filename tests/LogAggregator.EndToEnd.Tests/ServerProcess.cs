@@ -24,6 +24,14 @@ public sealed class ServerProcess : IAsyncDisposable
     public string LogDir => Path.Combine(Root, "logs");
     public HttpClient Client { get; private set; } = new();
     public Dictionary<string, string> Environment { get; } = new();
+    /// <summary>The address the server listens on (its clients still speak to 127.0.0.1).</summary>
+    public string ListenHost { get; set; } = "127.0.0.1";
+    /// <summary><c>https</c> with a certificate given through <see cref="Environment"/>.</summary>
+    public string Scheme { get; set; } = "http";
+    /// <summary>The handler of <see cref="Client"/> (e.g. one trusting a test certificate); null: the default.</summary>
+    public Func<HttpMessageHandler>? Handler { get; set; }
+    /// <summary>With API keys on: a key with the read scope, for the readiness probe only.</summary>
+    public string? ReadKey { get; set; }
 
     public string Output => _server?.Output ?? "";
 
@@ -34,6 +42,7 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         var port = ServerLaunch.FreePort();
         var info = ServerLaunch.StartInfo(port, Root, DataDir, LogDir);
+        info.ArgumentList[^1] = $"{Scheme}://{ListenHost}:{port}";
         info.Environment["DOTNET_gcServer"] = "0";
         foreach (var (key, value) in Environment)
         {
@@ -42,7 +51,11 @@ public sealed class ServerProcess : IAsyncDisposable
 
         _server?.Dispose();
         _server = new LaunchedServer(info);
-        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
+        Client = new HttpClient(Handler?.Invoke() ?? new HttpClientHandler())
+        {
+            BaseAddress = new Uri($"{Scheme}://127.0.0.1:{port}"),
+            Timeout = TimeSpan.FromSeconds(60),
+        };
         await WaitUntilReadyAsync();
     }
 
@@ -58,7 +71,13 @@ public sealed class ServerProcess : IAsyncDisposable
 
             try
             {
-                if ((await Client.GetAsync("/api/stats")).IsSuccessStatusCode)
+                using var request = new HttpRequestMessage(HttpMethod.Get, "/api/stats");
+                if (ReadKey is not null)
+                {
+                    request.Headers.Add("X-API-Key", ReadKey);
+                }
+
+                if ((await Client.SendAsync(request)).IsSuccessStatusCode)
                 {
                     return;
                 }

@@ -31,12 +31,17 @@ public sealed class TestHost : IAsyncDisposable
     /// <summary>Every endpoint the app maps, as routing sees them.</summary>
     public IEnumerable<Microsoft.AspNetCore.Http.Endpoint> Endpoints =>
         ((Microsoft.AspNetCore.Routing.IEndpointRouteBuilder)_app).DataSources.SelectMany(source => source.Endpoints);
+    /// <summary>The read key given at start, which <see cref="GetJsonAsync"/> sends.</summary>
+    public string? ReadKey { get; private init; }
     public string DataDir { get; }
     public string LogDir { get; }
 
     /// <param name="decorateStore">Wraps the server's log store, for tests that watch what reaches it.</param>
+    /// <param name="readKey">With API keys on: a key with the read scope, for the readiness probe only.</param>
     public static async Task<TestHost> StartAsync(
-        IDictionary<string, string?>? extraEnvironment = null, Func<LogAggregator.Storage.ILogStore, LogAggregator.Storage.ILogStore>? decorateStore = null)
+        IDictionary<string, string?>? extraEnvironment = null,
+        Func<LogAggregator.Storage.ILogStore, LogAggregator.Storage.ILogStore>? decorateStore = null,
+        string? readKey = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "logagg-web-" + Guid.NewGuid().ToString("N")[..12]);
         var dataDir = Path.Combine(root, "data");
@@ -57,20 +62,26 @@ public sealed class TestHost : IAsyncDisposable
 
         var app = LogAggregatorApp.Build(["--urls", "http://127.0.0.1:0"], environment, decorateStore);
         await app.StartAsync();
-        var host = new TestHost(app, dataDir, logDir);
-        await host.WaitUntilReadyAsync();
+        var host = new TestHost(app, dataDir, logDir) { ReadKey = readKey };
+        await host.WaitUntilReadyAsync(readKey);
         return host;
     }
 
     /// <summary>The actors are up once the stores answer; the HTTP listener comes up before them.</summary>
-    private async Task WaitUntilReadyAsync()
+    private async Task WaitUntilReadyAsync(string? readKey)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
             try
             {
-                var response = await Client.GetAsync("/api/stats");
+                using var request = new HttpRequestMessage(HttpMethod.Get, "/api/stats");
+                if (readKey is not null)
+                {
+                    request.Headers.Add("X-API-Key", readKey);
+                }
+
+                var response = await Client.SendAsync(request);
                 if (response.IsSuccessStatusCode)
                 {
                     return;
@@ -91,7 +102,13 @@ public sealed class TestHost : IAsyncDisposable
 
     public async Task<JsonElement> GetJsonAsync(string path)
     {
-        var response = await Client.GetAsync(path);
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (ReadKey is not null)
+        {
+            request.Headers.Add("X-API-Key", ReadKey);
+        }
+
+        var response = await Client.SendAsync(request);
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, $"GET {path} answered {(int)response.StatusCode}: {body}");
         return JsonDocument.Parse(body).RootElement.Clone();

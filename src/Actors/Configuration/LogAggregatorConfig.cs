@@ -218,6 +218,7 @@ public static class LogAggregatorConfig
                     After: PositiveDuration(root, "alerting.silent-agents.after", "log-aggregator.alerting.silent-agents.after"),
                     Lookback: PositiveDuration(root, "alerting.silent-agents.lookback", "log-aggregator.alerting.silent-agents.lookback"),
                     CheckInterval: PositiveDuration(root, "alerting.silent-agents.check-interval", "log-aggregator.alerting.silent-agents.check-interval"))),
+            Security = Security(root, environment),
             Protocols = new ProtocolSettings(
                 SeqAgentProperty: NonEmpty(root, "protocols.seq.agent-property", ProtocolSettings.Default.SeqAgentProperty),
                 SyslogTcpPort: Port(root, "protocols.syslog.tcp-port", "SYSLOG_TCP_PORT"),
@@ -320,6 +321,27 @@ public static class LogAggregatorConfig
                 throw new ConfigurationException($"log-aggregator.{path} must be a size such as 10MiB, got '{Raw(section, path)}'");
             }
         }
+    }
+
+    /// <summary>
+    /// API_KEYS replaces the HOCON list. It is read here rather than put into the HOCON fragment: the fragment becomes
+    /// the actor system's configuration, and the text of a key must not live on in memory (only its hash does).
+    /// </summary>
+    private static SecuritySettings Security(Config root, IReadOnlyDictionary<string, string?> environment)
+    {
+        var variable = Get(environment, ApiKeyParsing.Variable);
+        var keys = variable is not null ? ApiKeyParsing.ParseVariable(variable) : ApiKeyParsing.ParseHocon(root);
+        bool open;
+        try
+        {
+            open = root.GetBoolean("security.open-health-and-metrics", true);
+        }
+        catch (Exception e) when (e is not ConfigurationException)
+        {
+            throw new ConfigurationException($"log-aggregator.security.open-health-and-metrics must be on or off, got '{Raw(root, "security.open-health-and-metrics")}'");
+        }
+
+        return new SecuritySettings(keys, open);
     }
 
     /// <summary>

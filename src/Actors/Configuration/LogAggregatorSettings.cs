@@ -28,6 +28,8 @@ public sealed record LogAggregatorSettings
     public ProtocolSettings Protocols { get; init; } = ProtocolSettings.Default;
     public PostgresSettings Postgres { get; init; } = PostgresSettings.Default;
 
+    public SecuritySettings Security { get; init; } = SecuritySettings.Open;
+
     public string StateDatabasePath => Path.Combine(AggregatedDir, "state.db");
 }
 

@@ -4,6 +4,7 @@ using LogAggregator.Alerting;
 using LogAggregator.Model;
 using LogAggregator.Web.Services;
 using Microsoft.AspNetCore.Mvc;
+using LogAggregator.Web.Security;
 
 namespace LogAggregator.Web.Controllers;
 
@@ -14,6 +15,7 @@ public sealed class AlertsController(IAlertService alerts) : ControllerBase
     public const int MaxCommentLength = 1000;
     public const int MaxMatcherLength = 1000;
 
+    [RequiresScope(EndpointAccess.Read)]
     [HttpGet("/api/alerts")]
     public async Task<AlertsResponse> List([FromQuery] string? limit, [FromQuery] string? agent, [FromQuery] string? state)
     {
@@ -30,6 +32,7 @@ public sealed class AlertsController(IAlertService alerts) : ControllerBase
         return new AlertsResponse(records.Select(AlertSummary.From).ToList());
     }
 
+    [RequiresScope(EndpointAccess.Read)]
     [HttpGet("/api/alerts/{id}")]
     public async Task<ActionResult<AlertDetail>> Get(string id)
     {
@@ -39,10 +42,12 @@ public sealed class AlertsController(IAlertService alerts) : ControllerBase
             : AlertDetail.From(record);
     }
 
+    [RequiresScope(EndpointAccess.Read)]
     [HttpGet("/api/alerts/silences")]
     public async Task<SilencesResponse> Silences() =>
         new((await alerts.ListSilencesAsync(HttpContext.RequestAborted)).Select(SilenceResponse.From).ToList());
 
+    [RequiresScope(EndpointAccess.Admin)]
     [HttpPost("/api/alerts/silences")]
     [RequestBody(typeof(SilenceRequest), "What to silence, for how long, and why", "application/json")]
     [ProducesResponseType<SilenceResponse>(StatusCodes.Status201Created)]
@@ -53,6 +58,7 @@ public sealed class AlertsController(IAlertService alerts) : ControllerBase
         return StatusCode(StatusCodes.Status201Created, SilenceResponse.From(silence));
     }
 
+    [RequiresScope(EndpointAccess.Admin)]
     [HttpDelete("/api/alerts/silences/{id}")]
     [ProducesResponseType(StatusCodes.Status204NoContent)]
     public async Task<IActionResult> DeleteSilence(string id) =>

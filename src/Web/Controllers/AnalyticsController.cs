@@ -3,6 +3,7 @@ using LogAggregator.Model;
 using LogAggregator.Storage;
 using LogAggregator.Web.Services;
 using Microsoft.AspNetCore.Mvc;
+using LogAggregator.Web.Security;
 
 namespace LogAggregator.Web.Controllers;
 
@@ -16,6 +17,7 @@ public sealed class AnalyticsController(ILogQueryService queries) : ControllerBa
     public const double MaxHours = 24 * 366;
     public const int TopPatterns = 10;
 
+    [RequiresScope(EndpointAccess.Read)]
     [HttpGet("/api/logs/context")]
     public async Task<ActionResult<LogContextResponse>> Context([FromQuery] string? id, [FromQuery] string? before, [FromQuery] string? after)
     {
@@ -39,6 +41,7 @@ public sealed class AnalyticsController(ILogQueryService queries) : ControllerBa
     /// <c>buckets=N</c> about N even buckets over <c>start_time</c> to <c>end_time</c> (default now), empty ones
     /// included, their width in <c>interval_ms</c> (see <see cref="HistogramBuckets"/>).
     /// </summary>
+    [RequiresScope(EndpointAccess.Read)]
     [HttpGet("/api/logs/histogram")]
     public async Task<HistogramResponse> Histogram(
         [FromQuery] string? interval, [FromQuery] string? agent, [FromQuery] string? level,
@@ -111,6 +114,7 @@ public sealed class AnalyticsController(ILogQueryService queries) : ControllerBa
             (long)width.TotalMilliseconds);
     }
 
+    [RequiresScope(EndpointAccess.Read)]
     [HttpGet("/api/errors/summary")]
     public async Task<ErrorSummaryResponse> ErrorSummary([FromQuery] string? hours)
     {

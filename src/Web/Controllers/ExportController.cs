@@ -5,6 +5,7 @@ using LogAggregator.Web.Json;
 using LogAggregator.Web.Services;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Net.Http.Headers;
+using LogAggregator.Web.Security;
 
 namespace LogAggregator.Web.Controllers;
 
@@ -16,6 +17,7 @@ namespace LogAggregator.Web.Controllers;
 [ApiController]
 public sealed class ExportController(ILogQueryService queries, LogAggregatorSettings settings) : ControllerBase
 {
+    [RequiresScope(EndpointAccess.Read)]
     [HttpGet("/api/logs/export")]
     [BoundedSearch]
     [ProducesResponseType(typeof(string), StatusCodes.Status200OK, "application/x-ndjson", "text/csv")]

@@ -5,6 +5,7 @@ using LogAggregator.Configuration;
 using LogAggregator.Ingestion;
 using LogAggregator.Storage;
 using Microsoft.AspNetCore.Mvc;
+using LogAggregator.Web.Security;
 
 namespace LogAggregator.Web.Controllers;
 
@@ -17,6 +18,7 @@ public sealed class HealthController(
     /// 200 while the store takes writes and every tailer keeps up; 503 "degraded" with the reason while the store
     /// cannot write (a full disk) or a tailer is stuck (its stores not acknowledging) or failing repeatedly.
     /// </summary>
+    [RequiresScope(EndpointAccess.Operations)]
     [HttpGet("/health")]
     [ProducesResponseType<HealthResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<HealthResponse>(StatusCodes.Status503ServiceUnavailable)]

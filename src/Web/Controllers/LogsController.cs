@@ -4,6 +4,7 @@ using LogAggregator.Storage;
 using LogAggregator.Web.Json;
 using LogAggregator.Web.Services;
 using Microsoft.AspNetCore.Mvc;
+using LogAggregator.Web.Security;
 
 namespace LogAggregator.Web.Controllers;
 
@@ -12,6 +13,7 @@ public sealed class LogsController(ILogQueryService queries, IIngestService inge
 {
     private const int MaxHighlights = 20;
 
+    [RequiresScope(EndpointAccess.Read)]
     [HttpGet("/api/logs")]
     public async Task<LogsResponse> Get(
         [FromQuery] string? agent, [FromQuery] string? level,
@@ -24,6 +26,7 @@ public sealed class LogsController(ILogQueryService queries, IIngestService inge
         return new LogsResponse(page.Entries, page.Entries.Count, paging.Limit, paging.Offset, page.Total);
     }
 
+    [RequiresScope(EndpointAccess.Ingest)]
     [HttpPost("/api/logs")]
     [BoundedIngest]
     [RequestBody(typeof(EntryRequest), "One entry, a JSON array of entries, or NDJSON (one entry a line)",
@@ -35,6 +38,7 @@ public sealed class LogsController(ILogQueryService queries, IIngestService inge
         return new IngestedResponse("ingested", DateTime.UtcNow, entries.Count);
     }
 
+    [RequiresScope(EndpointAccess.Read)]
     [HttpGet("/api/logs/search")]
     [BoundedSearch]
     public async Task<SearchResponse> Search(
@@ -59,6 +63,7 @@ public sealed class LogsController(ILogQueryService queries, IIngestService inge
     /// escape of the path but <c>%2F</c>, which would make <c>team%2Fa</c> and <c>team%252Fa</c> the same name; the
     /// name is therefore taken from the raw request target and unescaped exactly once (<see cref="AgentFromRawTarget"/>).
     /// </remarks>
+    [RequiresScope(EndpointAccess.Read)]
     [HttpGet("/api/logs/agent/{**name}")]
     public async Task<AgentLogsResponse> ByAgent(
         string name, [FromQuery] string? level, [FromQuery] string? limit, [FromQuery] string? offset)
@@ -70,6 +75,7 @@ public sealed class LogsController(ILogQueryService queries, IIngestService inge
         return new AgentLogsResponse(name, page.Entries, page.Entries.Count);
     }
 
+    [RequiresScope(EndpointAccess.Read)]
     [HttpGet("/api/agents")]
     public async Task<AgentNamesResponse> Agents() => new(await queries.AgentsAsync(HttpContext.RequestAborted));
 
@@ -78,6 +84,7 @@ public sealed class LogsController(ILogQueryService queries, IIngestService inge
     /// <c>by_agent</c> count only the entries of that range (the UI's header and agent list), <c>log_files</c> stays
     /// every stored day.
     /// </summary>
+    [RequiresScope(EndpointAccess.Read)]
     [HttpGet("/api/stats")]
     public async Task<StatsResponse> Stats(
         [FromQuery(Name = "start_time")] string? startTime, [FromQuery(Name = "end_time")] string? endTime)

@@ -5,6 +5,7 @@ using LogAggregator.Model;
 using LogAggregator.Telemetry;
 using LogAggregator.Web.Services;
 using Microsoft.AspNetCore.Mvc;
+using LogAggregator.Web.Security;
 
 namespace LogAggregator.Web.Controllers;
 
@@ -20,6 +21,7 @@ public sealed class ProtocolsController(IIngestService ingest, ProtocolBodyReade
     private const string Json = "application/json";
 
     /// <summary>OTLP/HTTP logs; answers an ExportLogsServiceResponse in the request's encoding.</summary>
+    [RequiresScope(EndpointAccess.Ingest)]
     [HttpPost("/v1/logs")]
     [BoundedIngest]
     [RequestBody(null, "An OTLP ExportLogsServiceRequest", Protobuf, Json)]
@@ -44,8 +46,9 @@ public sealed class ProtocolsController(IIngestService ingest, ProtocolBodyReade
     /// <summary>Seq's raw ingestion: CLEF (<c>?clef</c> or its content type) or <c>{"Events": [...]}</c>.</summary>
     /// <remarks>
     /// Seq answers 201 with the minimum level it wants (null: everything), which Serilog.Sinks.Seq reads. Its
-    /// X-Seq-ApiKey header is accepted and not checked, as this server has no keys yet.
+    /// API key travels as X-Seq-ApiKey (as Serilog.Sinks.Seq sends it) or as on any other endpoint.
     /// </remarks>
+    [RequiresScope(EndpointAccess.Ingest)]
     [HttpPost("/api/events/raw")]
     [BoundedIngest]
     [RequestBody(null, "Seq events: CLEF lines, or {\"Events\": [...]}", "application/vnd.serilog.clef", Json)]
@@ -66,6 +69,7 @@ public sealed class ProtocolsController(IIngestService ingest, ProtocolBodyReade
     }
 
     /// <summary>Loki's push API: JSON, or snappy-compressed protobuf; answers 204 like Loki.</summary>
+    [RequiresScope(EndpointAccess.Ingest)]
     [HttpPost("/loki/api/v1/push")]
     [BoundedIngest]
     [RequestBody(null, "A Loki PushRequest: snappy-compressed protobuf or JSON", Protobuf, Json)]

@@ -10,6 +10,7 @@ using LogAggregator.Web.Json;
 using LogAggregator.Web.Services;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
+using LogAggregator.Web.Security;
 
 namespace LogAggregator.Web.Controllers;
 
@@ -21,6 +22,7 @@ namespace LogAggregator.Web.Controllers;
 [ApiController]
 public sealed class TailController(ILiveTailService liveTail, LogAggregatorSettings settings) : ControllerBase
 {
+    [RequiresScope(EndpointAccess.Read)]
     [HttpGet("/api/logs/tail")]
     [ProducesResponseType(typeof(string), StatusCodes.Status200OK, "text/event-stream")]
     public async Task Tail([FromQuery] string? agent, [FromQuery] string? level, [FromQuery] string? q)

@@ -20,7 +20,7 @@ public sealed class DotNetClientTests
         using (var logger = new LoggerConfiguration()
                    .MinimumLevel.Verbose()
                    .Enrich.WithProperty("Application", "billing")
-                   .WriteTo.Seq(host.Client.BaseAddress!.ToString(), apiKey: "not-checked-yet")
+                   .WriteTo.Seq(host.Client.BaseAddress!.ToString(), apiKey: "ignored-while-keys-are-off")
                    .CreateLogger())
         {
             logger.Information("Order {OrderId} took {Elapsed:0.00} ms for {@Customer}", 42, 12.3456, new { Name = "Ann" });

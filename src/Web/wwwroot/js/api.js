@@ -1,4 +1,5 @@
 // The public HTTP API, nothing else.
+import { authFetch } from './auth.js';
 
 export class ApiError extends Error {
   constructor(status, message) {
@@ -12,7 +13,7 @@ export async function getJson(path, signal) {
 }
 
 export async function send(path, init = {}) {
-  const response = await fetch(path, init);
+  const response = await authFetch(path, init);
   if (!response.ok) {
     let detail = response.statusText;
     try {

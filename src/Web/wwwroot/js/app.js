@@ -1,5 +1,6 @@
 // Wires the page: the URL is the state; every control writes the URL (pushState) and render() reads it back.
 import { getJson } from './api.js';
+import { authFetch, keyedDownloads } from './auth.js';
 import { h, byId, formatNumber } from './dom.js';
 import { parse, href, filters, query, toggleLevel } from './state.js';
 import { createResults } from './results.js';
@@ -72,6 +73,7 @@ document.addEventListener('click', (event) => {
   navigate(target);
 });
 
+keyedDownloads('.export a');
 byId('live-toggle').addEventListener('click', () => navigate({ live: !state.live }, { replace: true }));
 
 // Keyboard: '/' focuses the search, Esc closes what is open.
@@ -159,7 +161,7 @@ async function refreshHealth() {
   const dot = byId('health-dot');
   const text = byId('health-text');
   try {
-    const response = await fetch('/health', { headers: { Accept: 'application/json' } });
+    const response = await authFetch('/health', { headers: { Accept: 'application/json' } });
     const body = await response.json();
     dot.className = `dot ${body.status === 'healthy' ? 'ok' : 'degraded'}`;
     text.textContent = body.status === 'healthy' ? 'Healthy' : `Degraded${body.reason ? ': ' + body.reason : ''}`;

@@ -1,6 +1,8 @@
 // Live mode: entries stream in over /api/logs/tail with the query's filters; paused, they wait and are counted.
 import { byId } from './dom.js';
 import { query } from './state.js';
+import { isAbort } from './api.js';
+import { authFetch } from './auth.js';
 
 export function createLive({ onEntries }) {
   const toggle = byId('live-toggle');
@@ -22,30 +24,73 @@ export function createLive({ onEntries }) {
     if (state.agent) params.agent = state.agent;
     if (state.level) params.level = state.level;
     if (state.q) params.q = state.q;
-    source = new EventSource(`/api/logs/tail${query(params)}`);
-    // 'connected' once the server has answered: from then on every committed entry that matches reaches us.
-    source.addEventListener('open', () => toggle.classList.replace('broken', 'connected') || toggle.classList.add('connected'));
-    source.addEventListener('error', () => { toggle.classList.remove('connected'); toggle.classList.add('broken'); });
-    source.addEventListener('log', (event) => {
-      let entry;
+    const controller = new AbortController();
+    source = controller;
+    stream(`/api/logs/tail${query(params)}`, controller, state);
+  }
+
+  // Server-Sent Events read with fetch rather than EventSource, which cannot send the API key header.
+  async function stream(url, controller, state) {
+    while (source === controller) {
       try {
-        entry = JSON.parse(event.data);
-      } catch {
-        return;
+        const response = await authFetch(url, { headers: { Accept: 'text/event-stream' }, cache: 'no-store', signal: controller.signal });
+        if (!response.ok) throw new Error(`live tail answered ${response.status}`);
+        // 'connected' once the server has answered: from then on every committed entry that matches reaches us.
+        toggle.classList.remove('broken');
+        toggle.classList.add('connected');
+        const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = '';
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += value;
+          let end;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            // Dropped for falling behind: start over (the list above is still right).
+            if (onEvent(block) === 'dropped') {
+              start(state);
+              return;
+            }
+          }
+        }
+      } catch (e) {
+        if (isAbort(e)) return;
       }
-      if (paused) {
-        held.push(entry);
-        showPending();
-      } else {
-        queue([entry]);
-      }
-    });
-    // Dropped for falling behind: start over (the list above is still right).
-    source.addEventListener('dropped', () => start(state));
+      if (source !== controller) return;
+      // Ended or failed (the server restarting): show it, and reconnect as EventSource would.
+      toggle.classList.remove('connected');
+      toggle.classList.add('broken');
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+    }
+  }
+
+  function onEvent(block) {
+    let type = 'message';
+    const data = [];
+    for (const line of block.split('\n')) {
+      if (line.startsWith('event:')) type = line.slice(6).trim();
+      else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+    }
+    if (type !== 'log') return type;
+    let entry;
+    try {
+      entry = JSON.parse(data.join('\n'));
+    } catch {
+      return type;
+    }
+    if (paused) {
+      held.push(entry);
+      showPending();
+    } else {
+      queue([entry]);
+    }
+    return type;
   }
 
   function stop() {
-    source?.close();
+    source?.abort();
     source = null;
     toggle.classList.remove('connected', 'broken');
     paused = false;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using LogAggregator.Web.Tests.Security;
 
 namespace LogAggregator.Web.Tests;
 
@@ -36,6 +37,36 @@ public sealed class RateLimitApiTests
             Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/health")).StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/")).StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/metrics")).StatusCode);
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+
+    [Fact]
+    public async Task With_keys_on_each_key_has_its_own_bucket()
+    {
+        var config = Path.Combine(Path.GetTempPath(), "logagg-rate-" + Guid.NewGuid().ToString("N")[..12] + ".conf");
+        await File.WriteAllTextAsync(config, "log-aggregator.http.rate-limit { requests-per-second = 1, burst = 3 }\n");
+        try
+        {
+            await using var host = await TestHost.StartAsync(
+                new Dictionary<string, string?> { ["LOG_AGGREGATOR_CONFIG"] = config, ["API_KEYS"] = TestKeys.Variable }, readKey: TestKeys.Read);
+
+            // The reader's bucket runs dry (all from one address) ...
+            var reader = new List<HttpStatusCode>();
+            for (var i = 0; i < 10 && !reader.Contains(HttpStatusCode.TooManyRequests); i++)
+            {
+                reader.Add((await host.Client.SendAsync(TestKeys.Request(HttpMethod.Get, "/api/agents", TestKeys.Read))).StatusCode);
+            }
+
+            Assert.Contains(HttpStatusCode.TooManyRequests, reader);
+            // ... while another key from the same address still has its whole burst.
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.Equal(HttpStatusCode.OK, (await host.Client.SendAsync(TestKeys.Request(HttpMethod.Get, "/api/agents", TestKeys.IngestAndRead))).StatusCode);
+            }
         }
         finally
         {

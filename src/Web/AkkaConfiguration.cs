@@ -95,15 +95,20 @@ public static class AkkaConfiguration
     /// an embedded SQLite file (<see cref="StateDatabase"/>). The journal writes through an Akka.Streams queue whose
     /// stages would run on the default dispatcher, the .NET thread pool that also serves HTTP; Microsoft.Data.Sqlite
     /// does its I/O synchronously, so each commit (and its sync to disk) would hold a pool thread. They run on a
-    /// dispatcher of their own instead.
+    /// dispatcher of their own instead. In a cluster of one this process is the state file's only writer, so the
+    /// journal and snapshot store skip the recovery reads of ids that have nothing stored (<see cref="FreshPersistenceIds"/>).
     /// </summary>
     private static Config PersistenceConfig(LogAggregatorSettings settings)
     {
         var connection = System.Text.Json.JsonSerializer.Serialize(
             $"Data Source={settings.StateDatabasePath};Cache=Shared;Pooling=True;Default Timeout=30");
+        var onlyWriter = settings.SeedNodes.Count == 0;
+        var journalClass = onlyWriter ? $"class = \"{typeof(StateJournal).FullName}, {typeof(StateJournal).Assembly.GetName().Name}\"" : "";
+        var snapshotClass = onlyWriter ? $"class = \"{typeof(StateSnapshotStore).FullName}, {typeof(StateSnapshotStore).Assembly.GetName().Name}\"" : "";
         return ConfigurationFactory.ParseString($$"""
             akka.persistence {
               journal.sql {
+                {{journalClass}}
                 connection-string = {{connection}}
                 provider-name = "SQLite.MS"
                 auto-initialize = on
@@ -113,6 +118,7 @@ public static class AkkaConfiguration
                 parallelism = 1
               }
               snapshot-store.sql {
+                {{snapshotClass}}
                 connection-string = {{connection}}
                 provider-name = "SQLite.MS"
                 auto-initialize = on

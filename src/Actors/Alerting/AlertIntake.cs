@@ -16,16 +16,25 @@ namespace LogAggregator.Alerting;
 /// What is held here when the process dies is committed already: the catch-up at the next start hands it over
 /// again (see <see cref="AlertCatchUp"/>). A graceful stop sends it on.
 /// </para>
+/// <para>
+/// A decider answers a page, and occurrences inside a cooldown the intake did not know, with
+/// <see cref="CooldownNoted"/>; from then on the intake drops the key's occurrences dated before the cooldown's end
+/// (the decider would skip them) and sends nothing for a key with nothing left. The notes are remembered per node,
+/// at most <see cref="MaxCooldowns"/> of them: forgetting one only means the decider skips those occurrences itself
+/// and notes its cooldown again.
+/// </para>
 /// </summary>
 public sealed class AlertIntake : ReceiveActor, IWithTimers
 {
     public const string ActorName = "alert-intake";
+    public const int MaxCooldowns = 100_000;
     private const string FlushTimer = "flush";
 
     private readonly IActorRef _thresholds;
     private readonly TimeSpan _linger;
     private readonly int _samples;
     private readonly Dictionary<string, Merged> _held = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTime> _cooldowns = new(StringComparer.Ordinal);
 
     public AlertIntake(IActorRef thresholds, TimeSpan linger, int samples)
     {
@@ -34,6 +43,7 @@ public sealed class AlertIntake : ReceiveActor, IWithTimers
         _samples = samples;
         Receive<HandOver>(Hold);
         Receive<Flush>(_ => SendHeld());
+        Receive<CooldownNoted>(Note);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -50,8 +60,13 @@ public sealed class AlertIntake : ReceiveActor, IWithTimers
 
     private void Hold(HandOver handOver)
     {
-        foreach (var record in handOver.Keys)
+        foreach (var offered in handOver.Keys)
         {
+            if (AfterCooldown(offered) is not { } record)
+            {
+                continue;
+            }
+
             if (_held.TryGetValue(record.Key, out var merged))
             {
                 merged.Add(record, _samples);
@@ -66,7 +81,7 @@ public sealed class AlertIntake : ReceiveActor, IWithTimers
         {
             SendHeld();
         }
-        else if (!Timers.IsTimerActive(FlushTimer))
+        else if (_held.Count > 0 && !Timers.IsTimerActive(FlushTimer))
         {
             Timers.StartSingleTimer(FlushTimer, Flush.Instance, _linger);
         }
@@ -76,10 +91,54 @@ public sealed class AlertIntake : ReceiveActor, IWithTimers
     {
         foreach (var merged in _held.Values)
         {
-            _thresholds.Tell(merged.ToRecord(), ActorRefs.NoSender);
+            // A cooldown noted during the linger applies too.
+            if (AfterCooldown(merged.ToRecord()) is { } record)
+            {
+                _thresholds.Tell(record, Self);
+            }
         }
 
         _held.Clear();
+    }
+
+    private void Note(CooldownNoted noted)
+    {
+        if (_cooldowns.TryGetValue(noted.Key, out var known) && known >= noted.Until)
+        {
+            return;
+        }
+
+        if (_cooldowns.Count >= MaxCooldowns && !_cooldowns.ContainsKey(noted.Key))
+        {
+            // Cooldowns over by the wall clock go first; entries dated inside them may still come (a backlog), but the
+            // deciders skip those themselves.
+            var now = DateTime.UtcNow;
+            foreach (var over in _cooldowns.Where(c => c.Value < now).Select(c => c.Key).ToList())
+            {
+                _cooldowns.Remove(over);
+            }
+
+            if (_cooldowns.Count >= MaxCooldowns)
+            {
+                _cooldowns.Clear();
+            }
+        }
+
+        _cooldowns[noted.Key] = noted.Until;
+    }
+
+    /// <summary>What of <paramref name="record"/> its decider would count: null when all of it lies inside a noted cooldown.</summary>
+    private RecordOccurrences? AfterCooldown(RecordOccurrences record)
+    {
+        if (!_cooldowns.TryGetValue(record.Key, out var until) || record.Occurrences.All(o => o.Timestamp >= until))
+        {
+            return record;
+        }
+
+        var occurrences = record.Occurrences.Where(o => o.Timestamp >= until).ToList();
+        return occurrences.Count == 0
+            ? null
+            : new RecordOccurrences(record.Subject, occurrences, record.Samples.Where(s => s.Timestamp >= until).ToList());
     }
 
     /// <summary>One key's hand-overs since the last flush; the first one is kept as it came while it is alone.</summary>

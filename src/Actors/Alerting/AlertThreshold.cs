@@ -40,6 +40,7 @@ public sealed class AlertThreshold : ReceivePersistentActor, IWithTimers
     private AlertThresholdState _state = AlertThresholdState.Empty;
     private AlertSubject? _subject;
     private AlertWindow? _window;
+    private IActorRef _intake = ActorRefs.Nobody;
 
     public AlertThreshold(string entityId, AlertRules rules, ILogStore store, IActorRef notifier, TimeProvider clock,
         TimeSpan? redeliverEvery = null, TimeSpan? idleAfter = null, AlertWindowRebuilder? rebuilder = null)
@@ -87,6 +88,7 @@ public sealed class AlertThreshold : ReceivePersistentActor, IWithTimers
     {
         Command<RecordOccurrences>(first =>
         {
+            RememberIntake();
             _subject = first.Subject;
             _window = NewWindow(first.Subject);
             if (!_rebuilder.NeedsRebuild(_entityId, LastSequenceNr > 0))
@@ -125,7 +127,11 @@ public sealed class AlertThreshold : ReceivePersistentActor, IWithTimers
 
     private void Active()
     {
-        Command<RecordOccurrences>(m => Record(m.Occurrences, m.Samples));
+        Command<RecordOccurrences>(m =>
+        {
+            RememberIntake();
+            Record(m.Occurrences, m.Samples);
+        });
         Common();
     }
 
@@ -138,6 +144,7 @@ public sealed class AlertThreshold : ReceivePersistentActor, IWithTimers
                 Persist(new AlertHandedOver(accepted.AlertId), e =>
                 {
                     _state = _state.Apply(e);
+                    NoteCooldown();
                     MaybeSnapshot();
                 });
             }
@@ -180,6 +187,11 @@ public sealed class AlertThreshold : ReceivePersistentActor, IWithTimers
         var firing = _window!.Add(occurrences, samples, _state.CooldownUntil);
         if (firing is null)
         {
+            if (occurrences.Any(o => o.Timestamp < _state.CooldownUntil))
+            {
+                NoteCooldown();
+            }
+
             return;
         }
 
@@ -193,6 +205,27 @@ public sealed class AlertThreshold : ReceivePersistentActor, IWithTimers
             Timers.StartPeriodicTimer(PendingDeliveries.TimerKey, RedeliverPending.Instance, _redeliverEvery);
             MaybeSnapshot();
         });
+    }
+
+    private void RememberIntake()
+    {
+        if (!Sender.IsNobody() && !Sender.Equals(Context.System.DeadLetters))
+        {
+            _intake = Sender;
+        }
+    }
+
+    /// <summary>
+    /// Tells the intake the cooldown (see <see cref="CooldownNoted"/>), so it stops sending what the cooldown covers;
+    /// not while an alert waits for the notifier: a message of the key is what recreates this entity, to send it again,
+    /// should it stop meanwhile (a shard moving to another node).
+    /// </summary>
+    private void NoteCooldown()
+    {
+        if (_state.Pending.IsEmpty && _subject is not null && !_intake.IsNobody())
+        {
+            _intake.Tell(new CooldownNoted(_subject.Key, _state.CooldownUntil));
+        }
     }
 
     private void Redeliver() => PendingDeliveries.Redeliver(_state.Pending, _notifier, Timers, _redeliverEvery);

@@ -38,6 +38,15 @@ public static class AlertThresholdProtocol
     /// </summary>
     public sealed record AlertRaised(Alert Alert, DateTime CooldownUntil);
 
+    /// <summary>
+    /// What an entity tells the intake that handed it a page's occurrences, or occurrences inside a cooldown the intake
+    /// did not know: occurrences of <paramref name="Key"/> dated before <paramref name="Until"/> count for nothing (the
+    /// entity skips them, now and whenever they are handed over again, since a cooldown only moves later), so the
+    /// intake drops them instead of sending them on. An error storm then costs the deciders and the shard region
+    /// a message per key until its page, not one per key per linger for as long as the storm lasts.
+    /// </summary>
+    public sealed record CooldownNoted(string Key, DateTime Until);
+
     /// <summary>What an entity recovers: its key, its cooldown, and the alerts the notifier has not yet accepted.</summary>
     public sealed record AlertThresholdState(string? Key, DateTime CooldownUntil, ImmutableList<Alert> Pending)
     {

@@ -60,6 +60,7 @@ public sealed class LogAggregatorSerializer(ExtendedActorSystem system) : Serial
         ("alert-raised", typeof(AlertThresholdProtocol.AlertRaised)),
         ("alert-threshold-state", typeof(AlertThresholdProtocol.AlertThresholdState)),
         ("alert-handed-over", typeof(AlertHandedOver)),
+        ("alert-cooldown-noted", typeof(AlertThresholdProtocol.CooldownNoted)),
         ("summary-scheduled", typeof(DailySummaryProtocol.SummaryScheduled)),
         ("summary-raised", typeof(DailySummaryProtocol.SummaryRaised)),
         ("daily-summary-state", typeof(DailySummaryProtocol.DailySummaryState)),

@@ -62,6 +62,34 @@ public sealed class AlertIntakeSpecs : TestKit
         Assert.Equal(["1"], deciders.ExpectMsg<RecordOccurrences>(TimeSpan.FromSeconds(5)).Occurrences.Select(o => o.Id));
     }
 
+    [Fact]
+    public void Once_a_decider_notes_its_cooldown_occurrences_dated_inside_it_no_longer_reach_it()
+    {
+        var deciders = CreateTestProbe();
+        var intake = Sys.ActorOf(AlertIntake.Props(deciders.Ref, TimeSpan.Zero, samples: 5));
+
+        // Before the note the intake sends everything on, and the decider can answer it.
+        intake.Tell(new HandOver([Record("a", 1, 2), Record("b", 3)]));
+        Assert.Equal(["1", "2"], deciders.ExpectMsg<RecordOccurrences>().Occurrences.Select(o => o.Id));
+        var decider = deciders.LastSender;
+        Assert.Equal(["3"], deciders.ExpectMsg<RecordOccurrences>().Occurrences.Select(o => o.Id));
+
+        intake.Tell(new CooldownNoted("a", At.AddSeconds(10)), decider);
+        intake.Tell(new HandOver([Record("a", 4, 9, 10, 11), Record("b", 5)]));
+
+        var a = deciders.ExpectMsg<RecordOccurrences>();
+        Assert.Equal("a", a.Key);
+        Assert.Equal(["10", "11"], a.Occurrences.Select(o => o.Id));
+        Assert.Equal(["10", "11"], a.Samples.Select(s => s.Id));
+        Assert.Equal(["5"], deciders.ExpectMsg<RecordOccurrences>().Occurrences.Select(o => o.Id));
+
+        // A key with nothing left after the cooldown costs its decider nothing.
+        intake.Tell(new HandOver([Record("a", 6, 7)]));
+        intake.Tell(new HandOver([Record("b", 8)]));
+        Assert.Equal("b", deciders.ExpectMsg<RecordOccurrences>().Key);
+        deciders.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+    }
+
     private static RecordOccurrences Record(string key, params int[] ids) => new(
         new AlertSubject(key, "agent", "AGENT", null, key),
         ids.Select(i => new Occurrence(i.ToString(System.Globalization.CultureInfo.InvariantCulture), At.AddSeconds(i), Level.Error)).ToList(),

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.TestKit;
 using LogAggregator.Alerting;
 using LogAggregator.Model;
 using static LogAggregator.Alerting.AlertNotifierProtocol;
@@ -206,6 +207,36 @@ public sealed class AlertThresholdSpecs : AlertSpec
         Assert.Equal(first.Key, second.Key);
         Assert.NotEqual(first.Id, second.Id);
     }
+
+    [Fact]
+    public void The_intake_that_handed_over_a_page_or_occurrences_inside_its_cooldown_is_told_the_cooldown()
+    {
+        var intake = CreateTestProbe();
+        var subject = Rules.Classify(Entry(UtcNow, Level.Critical, "disk 7 failed"))!;
+        Occurrences(subject, intake, ("c1", UtcNow));
+        var alert = ExpectAlert();
+        var noted = intake.ExpectMsg<AlertThresholdProtocol.CooldownNoted>(TimeSpan.FromSeconds(10));
+        Assert.Equal(alert.Key, noted.Key);
+        Assert.Equal(UtcNow.AddMinutes(10), noted.Until);
+
+        // After a restart the entity recovers its cooldown and tells an intake that still sends what it covers.
+        StopEntities();
+        var other = CreateTestProbe();
+        Occurrences(subject, other, ("c2", UtcNow.AddMinutes(1)));
+        Assert.Equal(noted, other.ExpectMsg<AlertThresholdProtocol.CooldownNoted>(TimeSpan.FromSeconds(10)));
+
+        // Occurrences after the cooldown need no note (positive control above: the same entity answers inside it).
+        Occurrences(subject, other, ("c3", UtcNow.AddMinutes(11)));
+        ExpectAlert();
+        Assert.Equal(UtcNow.AddMinutes(21), other.ExpectMsg<AlertThresholdProtocol.CooldownNoted>(TimeSpan.FromSeconds(10)).Until);
+        other.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+    }
+
+    private void Occurrences(AlertSubject subject, TestProbe from, params (string Id, DateTime At)[] entries) =>
+        Thresholds.Tell(new AlertThresholdProtocol.RecordOccurrences(
+            subject,
+            entries.Select(e => new AlertThresholdProtocol.Occurrence(e.Id, e.At, Level.Critical)).ToList(),
+            entries.Select(e => new AlertSample(e.Id, e.At, "disk failed")).ToList()), from.Ref);
 
     [Fact]
     public void Deliver_is_repeated_after_a_restart_until_the_notifier_accepts_it_and_then_never_again()

@@ -173,6 +173,7 @@ public sealed class AlertingSerializationSpecs : ActorSpec
         new LogAggregator.Alerting.AlertThresholdProtocol.AlertRaised(Alert, At.AddMinutes(10)),
         new LogAggregator.Alerting.AlertThresholdProtocol.AlertThresholdState(Alert.Key, At.AddMinutes(10), [Alert]),
         new LogAggregator.Alerting.AlertHandedOver("5f0c"),
+        new LogAggregator.Alerting.AlertThresholdProtocol.CooldownNoted("CERBERUS:x <num>", At.AddMinutes(10)),
         new LogAggregator.Alerting.DailySummaryProtocol.SummaryScheduled(At),
         new LogAggregator.Alerting.DailySummaryProtocol.SummaryRaised(Alert, At),
         new LogAggregator.Alerting.DailySummaryProtocol.DailySummaryState(At, [Alert]),

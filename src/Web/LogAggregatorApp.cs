@@ -94,7 +94,7 @@ public static class LogAggregatorApp
             .AddPrometheusExporter());
         builder.Services.AddSingleton<IngestAdmission>();
         builder.Services.AddSingleton<SearchLimits>();
-        builder.Services.AddLogAggregatorRateLimits(settings.Http.Limits);
+        builder.Services.AddLogAggregatorRateLimits(settings.Http.Limits, settings.Security.KeysRequired);
         builder.Services.AddSingleton<EntryBodyReader>();
         builder.Services.AddSingleton<ProtocolBodyReader>();
         builder.Services.AddLogAggregatorActors(hocon, settings);

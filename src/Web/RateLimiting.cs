@@ -13,13 +13,13 @@ namespace LogAggregator.Web;
 /// </summary>
 public static class RateLimiting
 {
-    public static IServiceCollection AddLogAggregatorRateLimits(this IServiceCollection services, RateLimitSettings limits) =>
+    public static IServiceCollection AddLogAggregatorRateLimits(this IServiceCollection services, RateLimitSettings limits, bool keysRequired) =>
         services.AddRateLimiter(options =>
         {
             options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
                 !limits.Enabled || !Counted(context.Request.Path)
                     ? RateLimitPartition.GetNoLimiter("uncounted")
-                    : RateLimitPartition.GetTokenBucketLimiter(Client(context), _ => new TokenBucketRateLimiterOptions
+                    : RateLimitPartition.GetTokenBucketLimiter(Client(context, keysRequired), _ => new TokenBucketRateLimiterOptions
                     {
                         TokenLimit = limits.Burst,
                         TokensPerPeriod = limits.RequestsPerSecond,
@@ -50,9 +50,12 @@ public static class RateLimiting
     private static bool Counted(PathString path) =>
         path.StartsWithSegments("/api") || path.StartsWithSegments("/v1") || path.StartsWithSegments("/loki");
 
-    /// <summary>The API key's name once authenticated, else the remote address.</summary>
-    private static string Client(HttpContext context) =>
-        context.User.Identity is { IsAuthenticated: true, Name: { } key }
+    /// <summary>
+    /// The API key's name when keys are on and the request carried one, else the remote address. (With keys off every
+    /// request is the same open principal, which must not make all clients one.)
+    /// </summary>
+    private static string Client(HttpContext context, bool keysRequired) =>
+        keysRequired && context.User.Identity is { IsAuthenticated: true, Name: { } key }
             ? "key:" + key
             : "address:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
 }

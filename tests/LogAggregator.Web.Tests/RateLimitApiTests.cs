@@ -45,6 +45,43 @@ public sealed class RateLimitApiTests
     }
 
     [Fact]
+    public async Task Without_keys_each_address_has_its_own_bucket()
+    {
+        var config = Path.Combine(Path.GetTempPath(), "logagg-rate-" + Guid.NewGuid().ToString("N")[..12] + ".conf");
+        await File.WriteAllTextAsync(config, "log-aggregator.http.rate-limit { requests-per-second = 1, burst = 3 }\n");
+        try
+        {
+            await using var host = await TestHost.StartAsync(new Dictionary<string, string?> { ["LOG_AGGREGATOR_CONFIG"] = config });
+            var statuses = new List<HttpStatusCode>();
+            for (var i = 0; i < 10 && !statuses.Contains(HttpStatusCode.TooManyRequests); i++)
+            {
+                statuses.Add((await host.Client.GetAsync("/api/agents")).StatusCode);
+            }
+
+            Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+            // Another client, from 127.0.0.2 (Linux routes all of 127/8 to loopback), still has its whole burst.
+            using var other = new HttpClient(new SocketsHttpHandler
+            {
+                ConnectCallback = async (context, cancellationToken) =>
+                {
+                    var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                    socket.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0));
+                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                    return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+                },
+            }) { BaseAddress = host.Client.BaseAddress };
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.Equal(HttpStatusCode.OK, (await other.GetAsync("/api/agents")).StatusCode);
+            }
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+
+    [Fact]
     public async Task With_keys_on_each_key_has_its_own_bucket()
     {
         var config = Path.Combine(Path.GetTempPath(), "logagg-rate-" + Guid.NewGuid().ToString("N")[..12] + ".conf");

@@ -503,9 +503,62 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
             StartTailer(status.Identity, changed.Path, rank: 1);
         }
 
+        if (changed.OldPath is { } rotated && Matched(rotated) && !Matched(changed.Path))
+        {
+            TailMissedRotations(rotated);
+        }
+
         if (!Timers.IsTimerActive("notified-scan"))
         {
             Timers.StartSingleTimer("notified-scan", RescanSoon.Instance, NotifiedScanDelay);
+        }
+    }
+
+    /// <summary>
+    /// On a rotation out of the globs, reads the rotated files of that name (app.log.1, app.log.2, app.log-20240601)
+    /// that no tailer has read, written to within rotate-wait. The watcher raises its notifications from the thread
+    /// pool: on a loaded node one comes hundreds of milliseconds late, when the name it reports (app.log, app.log.1)
+    /// already holds a newer file and the file it was about has moved further down the rotation, where no notification
+    /// and no scan of the globs will ever lead. A file a tailer finished was quiet for rotate-wait before it finished,
+    /// so it is never read twice; compressed files are never read.
+    /// </summary>
+    private void TailMissedRotations(string oldPath)
+    {
+        if (Path.GetDirectoryName(oldPath) is not { } directory)
+        {
+            return;
+        }
+
+        var name = Path.GetFileName(oldPath);
+        var since = DateTime.UtcNow - _settings.Ingestion.FinishAfter;
+        try
+        {
+            foreach (var candidate in Directory.EnumerateFiles(directory, name + "*"))
+            {
+                var candidateName = Path.GetFileName(candidate);
+                if (candidateName.Length <= name.Length || candidateName[name.Length] is not ('.' or '-' or '_') || Matched(candidate)
+                    || FileIdentity.OfPath(candidate) is not { IsRegular: true } status || _known.ContainsKey(status.Identity)
+                    || _tailers.ContainsKey(status.Identity) || _waiting.ContainsKey(status.Identity) || File.GetLastWriteTimeUtc(candidate) < since
+                    || FileTailer.OpenFor(candidate, status.Identity, _settings.Ingestion) is not { } cursor)
+                {
+                    continue;
+                }
+
+                if (cursor.LooksCompressed)
+                {
+                    cursor.Dispose();
+                    continue;
+                }
+
+                _log.Info("{Path} is a rotation of {OldPath} that no notification led to; reading it", candidate, oldPath);
+                _known[status.Identity] = candidate;
+                Save(new FileFound(status.Identity, candidate));
+                StartTailer(status.Identity, candidate, new HandedOverCursor(cursor), rank: 1);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.Warning("Cannot look for rotations of {Path} in {Directory}: {Error}", oldPath, directory, e.Message);
         }
     }
 

@@ -140,4 +140,33 @@ public sealed partial class FileRotationSpecs
             TimeSpan.FromSeconds(10));
         await StoredExactlyAsync(Messages("plain", 0, 100), "end marker");
     }
+
+    [Fact]
+    public async Task A_rotated_file_whose_notifications_never_led_to_it_is_read_at_the_next_rotation()
+    {
+        // The soak's create mode on a loaded node: notifications are handled late, and by then the name they report
+        // holds a newer file while the one they were about has moved further down the rotation (app.log.2, …). Made
+        // here without a watcher: the file is created and rotated on while discovery is down, so nothing ever led to
+        // it, and is still within rotate-wait when the next rotation comes.
+        var ingestion = Ingestion with { RotateWait = TimeSpan.FromSeconds(30) };
+        var path = LogPath("create.log");
+        await File.WriteAllLinesAsync(path, Lines("first", 0, 100));
+        var discovery = StartDiscovery(ingestion: ingestion);
+        await CountStoredAsync(100);
+        StopAndWait(discovery);
+
+        // Two rotations: the first file (known) goes to .2, the one between (never seen) to .1.
+        File.Move(path, path + ".2");
+        await File.WriteAllLinesAsync(path + ".1", Lines("never notified", 0, 70));
+        await File.WriteAllLinesAsync(path, Lines("third", 0, 30));
+        StartDiscovery(ingestion: ingestion);
+        await CountStoredAsync(130);
+
+        // The next rotation, seen as it happens.
+        File.Move(path + ".2", path + ".3");
+        File.Move(path + ".1", path + ".2");
+        File.Move(path, path + ".1");
+        await File.WriteAllLinesAsync(path, ["INFO - end marker"]);
+        await StoredExactlyAsync([.. Messages("first", 0, 100), .. Messages("never notified", 0, 70), .. Messages("third", 0, 30)], "end marker");
+    }
 }

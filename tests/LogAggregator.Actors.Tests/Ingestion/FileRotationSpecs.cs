@@ -26,7 +26,7 @@ public sealed partial class FileRotationSpecs : ActorSpec
         Directory.CreateDirectory(_logs);
     }
 
-    private LogAggregatorSettings Settings(TimeSpan? collectInterval = null) => new()
+    private LogAggregatorSettings Settings(TimeSpan? collectInterval = null, IngestionSettings? ingestion = null) => new()
     {
         HermesUrl = "http://127.0.0.1:9",
         LogSources = [Path.Combine(_logs, "*.log")],
@@ -40,16 +40,16 @@ public sealed partial class FileRotationSpecs : ActorSpec
         DatabaseProvider = DatabaseProvider.Embedded,
         DatabaseConnection = "",
         Http = new HttpSettings(1 << 20, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15)),
-        Ingestion = Ingestion,
+        Ingestion = ingestion ?? Ingestion,
         DuckDb = new DuckDbSettings("256MB", 1),
         Alerting = ShippedSettings.Value.Alerting,
     };
 
     private int _discoveries;
 
-    private IActorRef StartDiscovery(TimeSpan? collectInterval = null)
+    private IActorRef StartDiscovery(TimeSpan? collectInterval = null, IngestionSettings? ingestion = null)
     {
-        var settings = Settings(collectInterval);
+        var settings = Settings(collectInterval, ingestion);
         return Sys.ActorOf(Props.Create(() => new SourceDiscovery(settings, Store, _agentStores)), "source-discovery-" + _discoveries++);
     }
 

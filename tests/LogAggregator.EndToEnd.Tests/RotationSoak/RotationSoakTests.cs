@@ -21,6 +21,12 @@ public sealed partial class RotationSoakTests(ITestOutputHelper output)
     /// <summary>The counts are final once they have not moved for this long (over five rescans of the globs).</summary>
     private static readonly TimeSpan Settled = TimeSpan.FromSeconds(6);
 
+    /// <summary>
+    /// Lines still missing are waited for longer than a quiet file's poll (ingestion.idle-poll-max, 10 s) and its
+    /// rotate-wait (30 s) on a loaded machine: until then a missing line may only be late, not lost.
+    /// </summary>
+    private static readonly TimeSpan Incomplete = TimeSpan.FromSeconds(45);
+
     private static TimeSpan Duration =>
         TimeSpan.FromSeconds(int.TryParse(Environment.GetEnvironmentVariable("LOGAGG_SOAK_SECONDS"), CultureInfo.InvariantCulture, out var s) && s > 0 ? s : 60);
 
@@ -30,11 +36,6 @@ public sealed partial class RotationSoakTests(ITestOutputHelper output)
     [InlineData(RotationMode.DateExtCompress)]
     public async Task Every_line_is_stored_exactly_once_through_forced_rotations_a_restart_and_a_crash(RotationMode mode)
     {
-        // Issue 7 stays open until this passes reliably: on a loaded machine the create mode still loses some 10 lines
-        // of a writer at one rotation now and then (cause not found yet; never doubles).
-        Skip.IfNot(
-            Environment.GetEnvironmentVariable("LOGAGG_SOAK") == "1",
-            "the rotation soak still loses a few lines now and then (issue 7 open); run it with LOGAGG_SOAK=1");
         var binary = Logrotate.Find();
         Skip.If(binary is null, "logrotate is not installed (.ci/run installs it: apt-get install logrotate)");
 
@@ -196,12 +197,12 @@ public sealed partial class RotationSoakTests(ITestOutputHelper output)
 
     /// <summary>
     /// Polls the per-writer counts until every writer has at least what it wrote and nothing moved for
-    /// <see cref="Settled"/> (a later duplicate would have shown by then), or until nothing moved for twice that
+    /// <see cref="Settled"/> (a later duplicate would have shown by then), or until nothing moved for <see cref="Incomplete"/>
     /// (lines lost: the tally says which). Returns the counts per writer, then all entries.
     /// </summary>
     private static async Task<long[]> SettleAsync(ServerProcess server, List<SoakWriter> writers)
     {
-        var deadline = DateTime.UtcNow.AddMinutes(2);
+        var deadline = DateTime.UtcNow.AddMinutes(3);
         var counts = await SoakTally.CountsAsync(server, writers);
         var since = DateTime.UtcNow;
         while (DateTime.UtcNow < deadline)
@@ -215,7 +216,7 @@ public sealed partial class RotationSoakTests(ITestOutputHelper output)
             }
 
             var complete = writers.Select((w, i) => counts[i] >= w.Written).All(x => x);
-            if (DateTime.UtcNow - since >= (complete ? Settled : Settled * 2))
+            if (DateTime.UtcNow - since >= (complete ? Settled : Incomplete))
             {
                 return counts;
             }

@@ -95,6 +95,10 @@ internal sealed partial class SoakTally
             if (w.Missing.Count > 0)
             {
                 text.Append("    missing: ").Append(Ranges(w.Missing)).Append('\n');
+                foreach (var file in w.Missing.Select(w.Writer.FileOf).Distinct().Take(6))
+                {
+                    text.Append("      written to ").Append(file).Append('\n');
+                }
             }
 
             if (w.Doubled.Count > 0)

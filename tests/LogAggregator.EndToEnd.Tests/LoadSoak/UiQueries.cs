@@ -69,14 +69,26 @@ internal sealed class UiQueries(Func<Uri> server)
             {
                 _latencies[kind].Add(clock.Elapsed.TotalMilliseconds);
             }
-            else if (_failures.Count < 20)
+            else
             {
-                _failures.Add($"{kind}: {(int)response.StatusCode} {body[..Math.Min(body.Length, 300)]}");
+                Fail($"{kind}: {(int)response.StatusCode} {body[..Math.Min(body.Length, 300)]}");
             }
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException or ObjectDisposedException)
         {
             Unavailable++;
+        }
+    }
+
+    /// <summary>The query loop and the tail both report here.</summary>
+    private void Fail(string failure)
+    {
+        lock (_failures)
+        {
+            if (_failures.Count < 20)
+            {
+                _failures.Add(failure);
+            }
         }
     }
 
@@ -89,7 +101,7 @@ internal sealed class UiQueries(Func<Uri> server)
                 using var response = await _http.GetAsync(new Uri(server(), "/api/logs/tail"), HttpCompletionOption.ResponseHeadersRead, stop);
                 if (!response.IsSuccessStatusCode)
                 {
-                    _failures.Add($"tail: {(int)response.StatusCode}");
+                    Fail($"tail: {(int)response.StatusCode}");
                 }
                 else
                 {

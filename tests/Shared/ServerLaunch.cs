@@ -12,6 +12,9 @@ namespace LogAggregator.Testing;
 /// </summary>
 internal static class ServerLaunch
 {
+    /// <summary>The repository the running tests were built in: tests/X/bin/&lt;Configuration&gt;/net10.0 → ../../../../..</summary>
+    public static string RepositoryRoot => Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", ".."));
+
     /// <summary>tests/X/bin/&lt;Configuration&gt;/net10.0 → src/Web/bin/&lt;Configuration&gt;/net10.0/LogAggregator.Web.dll.</summary>
     public static string WebDll
     {
@@ -20,8 +23,7 @@ internal static class ServerLaunch
             var here = AppContext.BaseDirectory.TrimEnd('/');
             var framework = Path.GetFileName(here);
             var configuration = Path.GetFileName(Path.GetDirectoryName(here)!);
-            var repo = Path.GetFullPath(Path.Combine(here, "..", "..", "..", "..", ".."));
-            var dll = Path.Combine(repo, "src", "Web", "bin", configuration, framework, "LogAggregator.Web.dll");
+            var dll = Path.Combine(RepositoryRoot, "src", "Web", "bin", configuration, framework, "LogAggregator.Web.dll");
             return File.Exists(dll) ? dll : throw new FileNotFoundException("build src/Web first", dll);
         }
     }

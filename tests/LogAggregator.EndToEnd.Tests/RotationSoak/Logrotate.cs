@@ -17,16 +17,23 @@ public enum RotationMode
     /// app.log; the rotated file is gzipped one rotation later (`delaycompress`), out of the glob.
     /// </summary>
     DateExtCompress,
+
+    /// <summary>
+    /// The common configuration (Debian's own files): rename to app.log.1 (out of the glob), create a new app.log,
+    /// gzip the file rotated one rotation earlier (`compress` + `delaycompress`); the writer reopens on postrotate.
+    /// </summary>
+    CreateDelayCompress,
 }
 
 /// <summary>
-/// Debian's real logrotate binary with its own configuration and state file, forced (`-f`) every 200 ms.
+/// Debian's real logrotate binary with its own configuration and state file, forced (`-f`) every 200 ms (or every
+/// period its creator asks for).
 /// Its scripts talk to the <see cref="SoakWriter"/>s through files in <see cref="ControlDir"/> and record each
 /// rotation, so the test can show rotations did happen (its positive control).
 /// </summary>
 internal sealed class Logrotate : IAsyncDisposable
 {
-    public static readonly TimeSpan Period = TimeSpan.FromMilliseconds(200);
+    public static readonly TimeSpan DefaultPeriod = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Numbered rotations kept: 5 s of forced rotations, time enough to finish a file rotated while the server was down.</summary>
     public const int Keep = 25;
@@ -39,9 +46,10 @@ internal sealed class Logrotate : IAsyncDisposable
     private readonly Dictionary<string, int> _errors = new(StringComparer.Ordinal);
     private Task? _loop;
 
-    private Logrotate(string binary, string workDir, RotationMode mode, IReadOnlyList<string> logs)
+    private Logrotate(string binary, string workDir, RotationMode mode, IReadOnlyList<string> logs, TimeSpan period)
     {
         _binary = binary;
+        Period = period;
         ControlDir = Path.Combine(workDir, "control");
         Directory.CreateDirectory(ControlDir);
         _config = Path.Combine(workDir, "soak.logrotate.conf");
@@ -50,6 +58,7 @@ internal sealed class Logrotate : IAsyncDisposable
     }
 
     public string ControlDir { get; }
+    public TimeSpan Period { get; }
     public int Runs { get; private set; }
 
     /// <summary>Where logrotate lives on Debian (/usr/sbin, often not on a non-root PATH), or null.</summary>
@@ -59,8 +68,8 @@ internal sealed class Logrotate : IAsyncDisposable
         .Select(dir => Path.Combine(dir, "logrotate"))
         .FirstOrDefault(File.Exists);
 
-    public static Logrotate Create(string binary, string workDir, RotationMode mode, IReadOnlyList<string> logs) =>
-        new(binary, workDir, mode, logs);
+    public static Logrotate Create(string binary, string workDir, RotationMode mode, IReadOnlyList<string> logs, TimeSpan? period = null) =>
+        new(binary, workDir, mode, logs, period ?? DefaultPeriod);
 
     public static string Configuration(RotationMode mode, IReadOnlyList<string> logs, string control)
     {
@@ -99,6 +108,7 @@ internal sealed class Logrotate : IAsyncDisposable
             [
                 .. common, "create", "dateext", "dateformat -%Y%m%d-%s", "extension .log", "compress", "delaycompress", .. reopen,
             ],
+            RotationMode.CreateDelayCompress => [.. common, "create", "compress", "delaycompress", .. reopen],
             _ => throw new ArgumentOutOfRangeException(nameof(mode)),
         };
 
@@ -113,6 +123,9 @@ internal sealed class Logrotate : IAsyncDisposable
         while (!_stop.IsCancellationRequested)
         {
             await _gate.WaitAsync(_stop.Token).ConfigureAwait(false);
+            // From the start of this rotation, not the last one: measured from the last, the wait after every other
+            // rotation was about zero, so rotations came in pairs a period apart.
+            next.Restart();
             try
             {
                 await RunOnceAsync();
@@ -123,7 +136,6 @@ internal sealed class Logrotate : IAsyncDisposable
             }
 
             var wait = Period - next.Elapsed;
-            next.Restart();
             if (wait > TimeSpan.Zero)
             {
                 await Task.Delay(wait, _stop.Token).ConfigureAwait(false);

@@ -18,15 +18,6 @@ public sealed partial class RotationSoakTests(ITestOutputHelper output)
 {
     private const int Writers = 4;
 
-    /// <summary>The counts are final once they have not moved for this long (over five rescans of the globs).</summary>
-    private static readonly TimeSpan Settled = TimeSpan.FromSeconds(6);
-
-    /// <summary>
-    /// Lines still missing are waited for longer than a quiet file's poll (ingestion.idle-poll-max, 10 s) and its
-    /// rotate-wait (30 s) on a loaded machine: until then a missing line may only be late, not lost.
-    /// </summary>
-    private static readonly TimeSpan Incomplete = TimeSpan.FromSeconds(45);
-
     private static TimeSpan Duration =>
         TimeSpan.FromSeconds(int.TryParse(Environment.GetEnvironmentVariable("LOGAGG_SOAK_SECONDS"), CultureInfo.InvariantCulture, out var s) && s > 0 ? s : 60);
 
@@ -56,7 +47,7 @@ public sealed partial class RotationSoakTests(ITestOutputHelper output)
             Directory.CreateDirectory(server.LogDir);
             logs.ForEach(l => File.WriteAllBytes(l, []));
             await server.StartAsync();
-            await WaitUntilTailingAsync(server);
+            await SoakProgress.WaitUntilTailingAsync(server, Writers);
             writers.ForEach(w => w.Start());
             rotate.Start();
             Note("writing and rotating");
@@ -71,7 +62,7 @@ public sealed partial class RotationSoakTests(ITestOutputHelper output)
             writers.ForEach(w => w.Stop());
             Note("writers and logrotate stopped");
 
-            var counts = await SettleAsync(server, writers);
+            var counts = await SoakProgress.SettleAsync(server, writers);
             Note($"settled at {string.Join(" ", counts.SkipLast(1).Select((c, i) => $"W{i}={c}"))}, {counts[^1]} entries in all");
             var tally = await SoakTally.ReadAsync(server, writers);
 
@@ -132,7 +123,7 @@ public sealed partial class RotationSoakTests(ITestOutputHelper output)
             await rotate.RunOnceAsync();
             note("rotated once while down; starting");
             await server.StartAsync();
-            await WaitUntilTailingAsync(server);
+            await SoakProgress.WaitUntilTailingAsync(server, Writers);
             note("started again");
         }
     }
@@ -163,67 +154,6 @@ public sealed partial class RotationSoakTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>
-    /// Waits until discovery tails the live files. The server answers HTTP a few seconds before discovery has
-    /// recovered and scanned the globs; a file created and rotated out of the globs in between was never seen by
-    /// it, so logrotate waits (the writers keep writing into files the server will find by name or identity).
-    /// </summary>
-    private static async Task WaitUntilTailingAsync(ServerProcess server)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                using var health = JsonDocument.Parse(await server.Client.GetStringAsync("/health"));
-                // Every remembered file's tailer reading, not only started: a copytruncate before the live file's tailer
-                // has recovered its checkpoint would be a second rotation for that file, and a tailer that waits its
-                // turn behind hundreds of remembered files has not looked at its file yet.
-                if (health.RootElement.TryGetProperty("ingestion", out var ingestion) && ingestion.ValueKind == JsonValueKind.Object
-                    && ingestion.GetProperty("tailed_files").GetInt32() >= Writers && ingestion.GetProperty("starting").GetInt32() == 0)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException("the server did not tail the soak's files within 60 s");
-    }
-
-    /// <summary>
-    /// Polls the per-writer counts until every writer has at least what it wrote and nothing moved for
-    /// <see cref="Settled"/> (a later duplicate would have shown by then), or until nothing moved for <see cref="Incomplete"/>
-    /// (lines lost: the tally says which). Returns the counts per writer, then all entries.
-    /// </summary>
-    private static async Task<long[]> SettleAsync(ServerProcess server, List<SoakWriter> writers)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(3);
-        var counts = await SoakTally.CountsAsync(server, writers);
-        var since = DateTime.UtcNow;
-        while (DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(500);
-            var now = await SoakTally.CountsAsync(server, writers);
-            if (!now.SequenceEqual(counts))
-            {
-                (counts, since) = (now, DateTime.UtcNow);
-                continue;
-            }
-
-            var complete = writers.Select((w, i) => counts[i] >= w.Written).All(x => x);
-            if (DateTime.UtcNow - since >= (complete ? Settled : Incomplete))
-            {
-                return counts;
-            }
-        }
-
-        return counts;
-    }
 
     /// <summary>What the tailers said they saw, counted, and the server's warnings and errors that are not start-up noise.</summary>
     private static string Warnings(string output)

@@ -30,7 +30,16 @@ internal sealed partial class SoakTally
         return counts;
     }
 
-    public static async Task<SoakTally> ReadAsync(ServerProcess server, IReadOnlyList<SoakWriter> writers)
+    /// <summary>Per writer: its agent, lines written, sequence numbers missing, sequence numbers stored more than once.</summary>
+    public IEnumerable<(string Agent, int Written, int Missing, int Doubled)> Writers =>
+        _writers.Select(w => (w.Writer.Agent, w.Writer.Written, w.Missing.Count, w.Doubled.Count));
+
+    /// <summary>
+    /// Reads back what the writers wrote; every entry of another agent is garbage, except those of
+    /// <paramref name="talliedElsewhere"/> (a soak that posts entries too counts those itself).
+    /// </summary>
+    public static async Task<SoakTally> ReadAsync(
+        ServerProcess server, IReadOnlyList<SoakWriter> writers, IEnumerable<string>? talliedElsewhere = null)
     {
         var tally = new SoakTally();
         foreach (var writer in writers)
@@ -57,7 +66,7 @@ internal sealed partial class SoakTally
                 seen.Where(s => s.Value > 1).OrderBy(s => s.Key).ToList()));
         }
 
-        var writerAgents = writers.Select(w => w.Agent).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var writerAgents = writers.Select(w => w.Agent).Concat(talliedElsewhere ?? []).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var agents = (await server.GetJsonAsync("/api/agents")).GetProperty("agents").EnumerateArray().Select(a => a.GetString()!);
         foreach (var agent in agents.Where(a => !writerAgents.Contains(a)))
         {
@@ -117,7 +126,7 @@ internal sealed partial class SoakTally
     }
 
     /// <summary>"120–133 (14), 400 (1), …": where losses cluster shows which rotation or restart caused them.</summary>
-    private static string Ranges(List<int> sorted)
+    public static string Ranges(List<int> sorted)
     {
         var ranges = new List<string>();
         for (var i = 0; i < sorted.Count;)

@@ -45,6 +45,7 @@ public static class PeerCommand
         var repeats = 20;
         var writeDoc = true;
         var tail = false;
+        var keep = false;
         string? data = null;
         for (var i = 0; i < args.Length; i++)
         {
@@ -55,6 +56,7 @@ public static class PeerCommand
                 case "--repeats": repeats = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--tail": tail = true; break;
                 case "--no-doc": writeDoc = false; break;
+                case "--keep": keep = true; break;
                 default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
             }
         }
@@ -83,7 +85,14 @@ public static class PeerCommand
         {
             try
             {
-                Directory.Delete(root, recursive: true);
+                if (keep)
+                {
+                    Console.WriteLine($"kept {root}");
+                }
+                else
+                {
+                    Directory.Delete(root, recursive: true);
+                }
             }
             catch (IOException)
             {
@@ -146,7 +155,9 @@ public static class PeerCommand
     private static async Task<ServedRun> ServeAsync(string[] raw, string root, int repeats)
     {
         var bodies = Bodies(raw);
-        await using var server = new BenchServer(root);
+        // The data directory sits beside the server's root, which it deletes on dispose, so --keep can keep it.
+        var dataDirectory = root + "-data";
+        await using var server = new BenchServer(root, dataDirectory);
         var probeFile = Path.Combine(server.LogDir, "probe.log");
         File.WriteAllBytes(probeFile, []);
         await server.StartAsync();
@@ -181,7 +192,13 @@ public static class PeerCommand
             throw new InvalidOperationException($"the server did not stop cleanly (exit {exit?.ToString(CultureInfo.InvariantCulture) ?? "none in 60 s"})");
         }
 
-        var disk = Directory.EnumerateFiles(Path.Combine(root, "data"), "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) / 1048576.0;
+        var files = Directory.EnumerateFiles(dataDirectory, "*", SearchOption.AllDirectories).Select(f => new FileInfo(f)).ToList();
+        foreach (var file in files.OrderByDescending(f => f.Length))
+        {
+            Console.WriteLine(Invariant($"  {Path.GetRelativePath(dataDirectory, file.FullName)}: {file.Length / 1048576.0:0.00} MiB"));
+        }
+
+        var disk = files.Sum(f => f.Length) / 1048576.0;
         return new ServedRun(ingest, retries, queries, peak, disk, probes, stored);
     }
 

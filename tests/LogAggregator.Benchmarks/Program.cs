@@ -45,7 +45,7 @@ if (args.Length == 0 || args[0] != "ingest")
     Console.Error.WriteLine("       alerts [--entries N] [--keys N] [--rounds N] [--no-doc]");
     Console.Error.WriteLine("       idle [--files N] [--seconds N] [--no-doc]");
     Console.Error.WriteLine("       ui [--entries N] [--reuse DIR] [--repeats N] [--no-doc]");
-    Console.Error.WriteLine("       peer [--lines N] [--data FILE] [--repeats N] [--tail] [--no-doc]");
+    Console.Error.WriteLine("       peer [--lines N] [--data FILE] [--repeats N] [--tail] [--no-doc] [--keep]");
     Console.Error.WriteLine("       fuzz [--seconds N per target] [--no-doc]");
     return 2;
 }

@@ -12,14 +12,23 @@ namespace LogAggregator.Storage.DuckDb;
 /// </summary>
 internal sealed class DayFile
 {
+    /// <summary>
+    /// Messages are most of a day's bytes; DuckDB's default for them (FSST) kept 1M peer-benchmark messages in
+    /// 15.5 MiB, zstd in 12.5 (docs/BENCHMARKS.md, "Where the bytes go"). DuckDB never picks zstd for strings this
+    /// short by itself, hence the clause; a file made before it (no clause, older storage version) keeps FSST.
+    /// </summary>
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS logs (
             seq BIGINT NOT NULL, ts TIMESTAMP NOT NULL, level UTINYINT NOT NULL, agent VARCHAR NOT NULL,
-            agent_key VARCHAR NOT NULL, message VARCHAR NOT NULL, source VARCHAR NOT NULL, metadata VARCHAR NOT NULL);
+            agent_key VARCHAR NOT NULL, message VARCHAR NOT NULL USING COMPRESSION zstd, source VARCHAR NOT NULL,
+            metadata VARCHAR NOT NULL);
         CREATE TABLE IF NOT EXISTS source_marks (
             source_key VARCHAR NOT NULL, agent_key VARCHAR NOT NULL, file_identity VARCHAR NOT NULL,
             end_offset BIGINT NOT NULL, PRIMARY KEY (source_key, agent_key));
         """;
+
+    /// <summary>The DuckDB storage version new day files are written with: the first that stores zstd strings.</summary>
+    internal const string StorageVersion = "v1.2.0";
 
     private readonly string _connectionString;
     private readonly DuckDbLogStoreOptions _options;
@@ -39,7 +48,9 @@ internal sealed class DayFile
         IdPrefix = LogIds.Prefix(day);
         _options = options;
         _memoryLimit = MemoryShares.Sql(memoryLimit);
-        _connectionString = $"DataSource={path};memory_limit={_memoryLimit};threads={options.Threads}";
+        // zstd needs storage version v1.2.0 or later; DuckDB writes new files as v0.10.2 unless told, and a column
+        // asking for zstd in such a file is stored uncompressed. An existing file keeps the version it was made with.
+        _connectionString = $"DataSource={path};memory_limit={_memoryLimit};threads={options.Threads};storage_compatibility_version={StorageVersion}";
         _anchor = Connect();
     }
 

@@ -74,7 +74,8 @@ public static class LogAggregatorApp
                 return decorateStore is null ? shared : decorateStore(shared);
             }
 
-            var store = new DuckDbLogStore(new DuckDbLogStoreOptions(settings.AggregatedDir, settings.DuckDb.MemoryLimit, settings.DuckDb.Threads));
+            var store = new DuckDbLogStore(new DuckDbLogStoreOptions(
+                settings.AggregatedDir, settings.DuckDb.MemoryLimit, settings.DuckDb.Threads, settings.DuckDb.CheckpointThreshold));
             var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<DuckDbLogStore>();
             var clock = System.Diagnostics.Stopwatch.StartNew();
             // Until then searches are right but read every row; operators and the query benchmark wait for this line.

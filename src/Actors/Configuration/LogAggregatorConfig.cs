@@ -192,7 +192,8 @@ public static class LogAggregatorConfig
                 RotateWait: PositiveDuration(root, "ingestion.rotate-wait", "log-aggregator.ingestion.rotate-wait")),
             DuckDb = new DuckDbSettings(
                 MemoryLimit: root.GetString("storage.duckdb.memory-limit", "1GB"),
-                Threads: Positive(root, "storage.duckdb.threads", "log-aggregator.storage.duckdb.threads")),
+                Threads: Positive(root, "storage.duckdb.threads", "log-aggregator.storage.duckdb.threads"),
+                CheckpointThreshold: root.GetString("storage.duckdb.checkpoint-threshold", "256MB")),
             Postgres = new PostgresSettings(
                 SearchTimeout: PositiveDuration(root, "storage.postgresql.search-timeout", "log-aggregator.storage.postgresql.search-timeout")),
             Alerting = new AlertingSettings(

@@ -87,7 +87,7 @@ public sealed record IngestionSettings(
     public const string MaxAgentsPerDaySetting = "log-aggregator.storage.max-agents-per-day";
 }
 
-public sealed record DuckDbSettings(string MemoryLimit, int Threads);
+public sealed record DuckDbSettings(string MemoryLimit, int Threads, string CheckpointThreshold = "256MB");
 
 /// <param name="SearchTimeout">The longest one regex search may run on PostgreSQL before the server cancels it.</param>
 public sealed record PostgresSettings(TimeSpan SearchTimeout)

@@ -28,6 +28,22 @@ public sealed class LogAggregatorConfigTests
     }
 
     [Fact]
+    public void DuckDb_checkpoint_threshold_ships_at_256MB_and_an_operator_file_lowers_it()
+    {
+        var operatorFile = Path.Combine(Path.GetTempPath(), $"checkpoint-{Guid.NewGuid():N}.conf");
+        File.WriteAllText(operatorFile, "log-aggregator.storage.duckdb.checkpoint-threshold = \"32MB\"");
+        try
+        {
+            Assert.Equal("256MB", Load([]).DuckDb.CheckpointThreshold);
+            Assert.Equal("32MB", Load([], operatorFile).DuckDb.CheckpointThreshold);
+        }
+        finally
+        {
+            File.Delete(operatorFile);
+        }
+    }
+
+    [Fact]
     public void Environment_variables_override_the_files()
     {
         var settings = Load(new()

@@ -55,7 +55,12 @@ internal static class LogQuery
             // Alone, a file pages itself; otherwise each file gives its top rows and they are merged here.
             var (limit, offset) = newestFirst.Length == 1 ? (paging.Limit, paging.Offset) : (wanted, 0);
             var before = rows.Count;
-            if (TimeWindow.Cut(file.Counters, filter, Sum(offset, limit)) is { } cut)
+            var cut = TimeWindow.Cut(file.Counters, filter, Sum(offset, limit));
+            if (ReadFromArrival(lease, filter, cut, limit, offset, rows, cancellationToken))
+            {
+                // Exact: see ReadFromArrival.
+            }
+            else if (cut is not null)
             {
                 // Exact when the window yields a whole page: every row left out is older than all rows in it.
                 ReadTop(lease, filter with { From = cut }, limit, offset, rows, cancellationToken);
@@ -80,11 +85,53 @@ internal static class LogQuery
         return new LogPage(newestFirst.Length == 1 ? rows.Select(r => r.Stored).ToList() : Page(rows, paging), total);
     }
 
+    /// <summary>
+    /// Reads the page from the newest blocks of arrival that can hold it (<see cref="ArrivalBlocks"/>), and from rows
+    /// at least as new as <paramref name="cut"/> when there is one. Exact when the page is whole and no row left out
+    /// below the window's first seq is newer than the page's last row (one as new sorts after it, having the lower seq;
+    /// a row older than the cut is older than every row of the page); otherwise the window widens once to the oldest
+    /// block holding a newer one, which is exact as the page's last row can only get newer. False, with nothing read,
+    /// when no window leaves rows out or the page was not whole: the caller then reads otherwise.
+    /// </summary>
+    private static bool ReadFromArrival(
+        DayFile.Lease lease, LogFilter filter, DateTime? cut, int limit, int offset, List<LogRow> rows, CancellationToken cancellationToken)
+    {
+        var blocks = lease.File.Arrivals;
+        if (limit <= 0 || blocks.Start(filter, Sum(offset, limit)) is not { } start)
+        {
+            return false;
+        }
+
+        var before = rows.Count;
+        filter = cut is { } from ? filter with { From = from } : filter;
+        ReadTop(lease, filter, limit, offset, rows, cancellationToken, start);
+        if (rows.Count - before < limit)
+        {
+            rows.RemoveRange(before, rows.Count - before);
+            return false;
+        }
+
+        if (blocks.Widen(filter, start, rows[^1].Stored.Entry.Timestamp) is { } wider)
+        {
+            rows.RemoveRange(before, rows.Count - before);
+            ReadTop(lease, filter, limit, offset, rows, cancellationToken, wider);
+        }
+
+        return true;
+    }
+
     private static void ReadTop(
-        DayFile.Lease lease, LogFilter filter, int limit, int offset, List<LogRow> rows, CancellationToken cancellationToken)
+        DayFile.Lease lease, LogFilter filter, int limit, int offset, List<LogRow> rows, CancellationToken cancellationToken,
+        long? fromSeq = null)
     {
         using var command = lease.Connection.CreateCommand();
         var where = LogRows.Where(filter, command);
+        if (fromSeq is { } first)
+        {
+            where += " AND seq >= $first_seq";
+            command.Parameters.Add(new DuckDBParameter("first_seq", first));
+        }
+
         command.CommandText = $"SELECT {LogRows.Columns} FROM logs {where} {LogRows.NewestFirst} LIMIT {limit} OFFSET {offset}";
         LogRows.ReadInto(command, lease.File, rows, cancellationToken);
     }

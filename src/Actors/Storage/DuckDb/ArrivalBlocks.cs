@@ -154,6 +154,15 @@ internal sealed class ArrivalBlocks
         }
     }
 
+    /// <summary>How many seqs a window from <paramref name="start"/> spans, up to the newest block.</summary>
+    public long RowsFrom(long start)
+    {
+        lock (_gate)
+        {
+            return _blocks.Count == 0 ? 0 : Math.Max(0, _blocks[^1].End - start);
+        }
+    }
+
     /// <summary>
     /// Null when every row of the filter's agent and levels below <paramref name="start"/> is at most as new as
     /// <paramref name="newest"/> (so none of them sorts before a page read from <paramref name="start"/> ending at that

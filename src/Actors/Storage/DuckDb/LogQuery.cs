@@ -58,7 +58,7 @@ internal static class LogQuery
             var cut = TimeWindow.Cut(file.Counters, filter, Sum(offset, limit));
             if (ReadFromArrival(lease, filter, cut, limit, offset, rows, cancellationToken))
             {
-                // Exact: see ReadFromArrival.
+                // Read from the newest blocks of arrival: exact, see ReadFromArrival.
             }
             else if (cut is not null)
             {
@@ -86,24 +86,27 @@ internal static class LogQuery
     }
 
     /// <summary>
-    /// Reads the page from the newest blocks of arrival that can hold it (<see cref="ArrivalBlocks"/>), and from rows
-    /// at least as new as <paramref name="cut"/> when there is one. Exact when the page is whole and no row left out
-    /// below the window's first seq is newer than the page's last row (one as new sorts after it, having the lower seq;
-    /// a row older than the cut is older than every row of the page); otherwise the window widens once to the oldest
-    /// block holding a newer one, which is exact as the page's last row can only get newer. False, with nothing read,
-    /// when no window leaves rows out or the page was not whole: the caller then reads otherwise.
+    /// Reads the page from the newest blocks of arrival that can hold it (<see cref="ArrivalBlocks"/>) when they span
+    /// fewer rows than the time window <paramref name="cut"/> is expected to (that estimate assumes timestamps spread
+    /// evenly over the file's range, which a backlog of old entries beside live ones breaks; the blocks do not). Exact
+    /// when the page is whole and no row left out below the window's first seq is newer than the page's last row (one
+    /// as new sorts after it, having the lower seq); otherwise the window widens once to the oldest block holding a
+    /// newer one, which is exact as the page's last row can only get newer. False, with nothing read, when the blocks
+    /// are not used or the page was not whole: the caller then reads through the time window, or the whole file.
     /// </summary>
     private static bool ReadFromArrival(
         DayFile.Lease lease, LogFilter filter, DateTime? cut, int limit, int offset, List<LogRow> rows, CancellationToken cancellationToken)
     {
         var blocks = lease.File.Arrivals;
-        if (limit <= 0 || blocks.Start(filter, Sum(offset, limit)) is not { } start)
+        var cutRows = cut is { } bound ? TimeWindow.Rows(lease.File.Counters, bound) : long.MaxValue;
+        if (limit <= 0 || cutRows <= ArrivalBlocks.BlockRows || blocks.Start(filter, Sum(offset, limit)) is not { } start
+            || cutRows < blocks.RowsFrom(start))
         {
+            // No window, or the time window is expected to span fewer rows (an unfiltered page: the newest seconds).
             return false;
         }
 
         var before = rows.Count;
-        filter = cut is { } from ? filter with { From = from } : filter;
         ReadTop(lease, filter, limit, offset, rows, cancellationToken, start);
         if (rows.Count - before < limit)
         {

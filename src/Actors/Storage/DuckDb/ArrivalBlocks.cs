@@ -15,7 +15,7 @@ namespace LogAggregator.Storage.DuckDb;
 internal sealed class ArrivalBlocks
 {
     /// <summary>Rows per block: the window starts at a block, so this is how many rows a page may read in vain.</summary>
-    public const int BlockRows = 2048;
+    public const int BlockRows = 8192;
 
     private readonly object _gate = new();
     private readonly List<Key> _keys = [];

@@ -99,10 +99,11 @@ internal static class LogQuery
     {
         var blocks = lease.File.Arrivals;
         var cutRows = cut is { } bound ? TimeWindow.Rows(lease.File.Counters, bound) : long.MaxValue;
-        if (limit <= 0 || cutRows <= ArrivalBlocks.BlockRows || blocks.Start(filter, Sum(offset, limit)) is not { } start
-            || cutRows < blocks.RowsFrom(start))
+        if (limit <= 0 || filter.To is not null || cutRows <= ArrivalBlocks.BlockRows
+            || blocks.Start(filter, Sum(offset, limit)) is not { } start || cutRows < blocks.RowsFrom(start))
         {
-            // No window, or the time window is expected to span fewer rows (an unfiltered page: the newest seconds).
+            // No window; or an upper time bound, which the time window prunes from above and the blocks do not; or
+            // the time window is expected to span fewer rows (an unfiltered page: the newest seconds).
             return false;
         }
 

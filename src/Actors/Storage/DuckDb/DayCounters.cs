@@ -55,32 +55,40 @@ internal sealed class DayCounters
             // An append holds one agent store's entries, so they come in long runs of one agent as sent: a run is
             // counted by level and its agent hashed once, not once per entry (this ran on every entry ingested).
             Span<long> run = stackalloc long[Levels.All.Count];
+            Span<long> newest = stackalloc long[Levels.All.Count];
+            Span<long> oldest = stackalloc long[Levels.All.Count];
+            oldest.Fill(long.MaxValue);
             string? agent = null;
             for (var i = 0; i < entries.Count; i++)
             {
                 var e = entries[i];
                 if (!ReferenceEquals(e.Agent, agent) && !string.Equals(e.Agent, agent, StringComparison.Ordinal))
                 {
-                    AddRun(agent, run);
+                    AddRun(agent, run, newest, oldest);
                     agent = e.Agent;
                 }
 
-                run[(int)e.Level]++;
                 var stored = LogRows.Stored(e.Timestamp);
+                run[(int)e.Level]++;
+                newest[(int)e.Level] = Math.Max(newest[(int)e.Level], stored.Ticks);
+                oldest[(int)e.Level] = Math.Min(oldest[(int)e.Level], stored.Ticks);
                 Min = stored < Min ? stored : Min;
                 Max = stored > Max ? stored : Max;
             }
 
-            AddRun(agent, run);
+            AddRun(agent, run, newest, oldest);
         }
 
         public Dictionary<(string Agent, Level Level), long> Counts { get; } = new();
+
+        /// <summary>The oldest and newest stored timestamp of each (agent, level) in <see cref="Counts"/>; see <see cref="ArrivalBlocks"/>.</summary>
+        public Dictionary<(string Agent, Level Level), (DateTime Oldest, DateTime Newest)> Times { get; } = new();
 
         public DateTime Min { get; }
 
         public DateTime Max { get; }
 
-        private void AddRun(string? agent, Span<long> run)
+        private void AddRun(string? agent, Span<long> run, Span<long> newest, Span<long> oldest)
         {
             if (agent is null)
             {
@@ -93,7 +101,13 @@ internal sealed class DayCounters
                 {
                     ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(Counts, (agent, (Level)level), out _);
                     slot += run[level];
+                    ref var times = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(Times, (agent, (Level)level), out var seen);
+                    times = (
+                        new DateTime(seen ? Math.Min(times.Oldest.Ticks, oldest[level]) : oldest[level], DateTimeKind.Utc),
+                        new DateTime(seen ? Math.Max(times.Newest.Ticks, newest[level]) : newest[level], DateTimeKind.Utc));
                     run[level] = 0;
+                    newest[level] = 0;
+                    oldest[level] = long.MaxValue;
                 }
             }
         }

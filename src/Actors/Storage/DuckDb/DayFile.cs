@@ -64,6 +64,9 @@ internal sealed class DayFile
 
     public DayCounters Counters { get; } = new();
 
+    /// <summary>Per block of arrival order, what each (agent, level) holds; lets a page read only the newest blocks.</summary>
+    public ArrivalBlocks Arrivals { get; } = new();
+
     /// <summary>Lets a search skip blocks of rows that cannot contain its text; built in the background.</summary>
     public BigramIndex Index { get; } = new();
 
@@ -216,6 +219,8 @@ internal sealed class DayFile
             using var command = _anchor.CreateCommand();
             command.CommandText = "SELECT coalesce(max(seq), 0) FROM logs";
             NextSeq = Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) + 1;
+            // ... and rows of that commit are summarised too, so every row below the newest block is in a block.
+            Arrivals.Load(_anchor);
         }
         finally
         {
@@ -286,6 +291,7 @@ internal sealed class DayFile
 
         command.CommandText = "SELECT coalesce(max(seq), 0) FROM logs";
         NextSeq = Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) + 1;
+        Arrivals.Load(_anchor);
     }
 
     private void Release()

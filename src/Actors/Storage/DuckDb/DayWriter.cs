@@ -155,9 +155,12 @@ internal sealed class DayWriter
             _health.Succeeded();
         }
 
+        var first = firstSeq;
         foreach (var append in batch)
         {
             _file.Counters.Add(append.Tally);
+            _file.Arrivals.Add(first, append.Tally);
+            first += append.Entries.Count;
         }
 
         for (var i = 0; i < batch.Count; i++)

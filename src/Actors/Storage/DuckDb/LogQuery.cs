@@ -55,7 +55,12 @@ internal static class LogQuery
             // Alone, a file pages itself; otherwise each file gives its top rows and they are merged here.
             var (limit, offset) = newestFirst.Length == 1 ? (paging.Limit, paging.Offset) : (wanted, 0);
             var before = rows.Count;
-            if (TimeWindow.Cut(file.Counters, filter, Sum(offset, limit)) is { } cut)
+            var cut = TimeWindow.Cut(file.Counters, filter, Sum(offset, limit));
+            if (ReadFromArrival(lease, filter, cut, limit, offset, rows, cancellationToken))
+            {
+                // Read from the newest blocks of arrival: exact, see ReadFromArrival.
+            }
+            else if (cut is not null)
             {
                 // Exact when the window yields a whole page: every row left out is older than all rows in it.
                 ReadTop(lease, filter with { From = cut }, limit, offset, rows, cancellationToken);
@@ -80,11 +85,57 @@ internal static class LogQuery
         return new LogPage(newestFirst.Length == 1 ? rows.Select(r => r.Stored).ToList() : Page(rows, paging), total);
     }
 
+    /// <summary>
+    /// Reads the page from the newest blocks of arrival that can hold it (<see cref="ArrivalBlocks"/>) when they span
+    /// fewer rows than the time window <paramref name="cut"/> is expected to (that estimate assumes timestamps spread
+    /// evenly over the file's range, which a backlog of old entries beside live ones breaks; the blocks do not). Exact
+    /// when the page is whole and no row left out below the window's first seq is newer than the page's last row (one
+    /// as new sorts after it, having the lower seq); otherwise the window widens once to the oldest block holding a
+    /// newer one, which is exact as the page's last row can only get newer. False, with nothing read, when the blocks
+    /// are not used or the page was not whole: the caller then reads through the time window, or the whole file.
+    /// </summary>
+    private static bool ReadFromArrival(
+        DayFile.Lease lease, LogFilter filter, DateTime? cut, int limit, int offset, List<LogRow> rows, CancellationToken cancellationToken)
+    {
+        var blocks = lease.File.Arrivals;
+        var cutRows = cut is { } bound ? TimeWindow.Rows(lease.File.Counters, bound) : long.MaxValue;
+        if (limit <= 0 || filter.To is not null || cutRows <= ArrivalBlocks.BlockRows
+            || blocks.Start(filter, Sum(offset, limit)) is not { } start || cutRows < blocks.RowsFrom(start))
+        {
+            // No window; or an upper time bound, which the time window prunes from above and the blocks do not; or
+            // the time window is expected to span fewer rows (an unfiltered page: the newest seconds).
+            return false;
+        }
+
+        var before = rows.Count;
+        ReadTop(lease, filter, limit, offset, rows, cancellationToken, start);
+        if (rows.Count - before < limit)
+        {
+            rows.RemoveRange(before, rows.Count - before);
+            return false;
+        }
+
+        if (blocks.Widen(filter, start, rows[^1].Stored.Entry.Timestamp) is { } wider)
+        {
+            rows.RemoveRange(before, rows.Count - before);
+            ReadTop(lease, filter, limit, offset, rows, cancellationToken, wider);
+        }
+
+        return true;
+    }
+
     private static void ReadTop(
-        DayFile.Lease lease, LogFilter filter, int limit, int offset, List<LogRow> rows, CancellationToken cancellationToken)
+        DayFile.Lease lease, LogFilter filter, int limit, int offset, List<LogRow> rows, CancellationToken cancellationToken,
+        long? fromSeq = null)
     {
         using var command = lease.Connection.CreateCommand();
         var where = LogRows.Where(filter, command);
+        if (fromSeq is { } first)
+        {
+            where += " AND seq >= $first_seq";
+            command.Parameters.Add(new DuckDBParameter("first_seq", first));
+        }
+
         command.CommandText = $"SELECT {LogRows.Columns} FROM logs {where} {LogRows.NewestFirst} LIMIT {limit} OFFSET {offset}";
         LogRows.ReadInto(command, lease.File, rows, cancellationToken);
     }

@@ -40,4 +40,16 @@ internal static class TimeWindow
         var cut = new DateTime(high.Ticks - needed, DateTimeKind.Utc);
         return cut > low ? cut : null;
     }
+
+    /// <summary>About how many of the file's rows are at least as new as <paramref name="cut"/>, were times spread evenly.</summary>
+    public static long Rows(DayCounters counters, DateTime cut)
+    {
+        if (counters.Range is not { } range || range.Max <= range.Min)
+        {
+            return counters.Total;
+        }
+
+        var share = (decimal)Math.Clamp((range.Max - cut).Ticks, 0, (range.Max - range.Min).Ticks) / (range.Max - range.Min).Ticks;
+        return (long)(counters.Total * share);
+    }
 }

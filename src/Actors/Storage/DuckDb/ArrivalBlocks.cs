@@ -1,0 +1,269 @@
+using System.Globalization;
+using DuckDB.NET.Data;
+using LogAggregator.Model;
+
+namespace LogAggregator.Storage.DuckDb;
+
+/// <summary>
+/// A day file's rows in arrival order (seq), cut into blocks of about <see cref="BlockRows"/> rows, each knowing per
+/// (agent as sent, level) how many rows it holds and their newest timestamp. A page then reads only the newest
+/// blocks that can hold it (<c>seq &gt;= start</c>, which DuckDB prunes exactly, seq growing with the row order),
+/// instead of a time window whose zone maps prune little when batches of several clients arrive interleaved.
+/// Kept in memory beside <see cref="DayCounters"/>: built from the file when it opens and extended by the writer after
+/// each commit, before any caller is answered, so a block summary covers every row below the newest block.
+/// </summary>
+internal sealed class ArrivalBlocks
+{
+    /// <summary>Rows per block: the window starts at a block, so this is how many rows a page may read in vain.</summary>
+    public const int BlockRows = 8192;
+
+    private readonly object _gate = new();
+    private readonly List<Key> _keys = [];
+    private readonly Dictionary<(string Agent, Level Level), int> _ids = new();
+
+    /// <summary>Blocks in arrival order, disjoint; the last one is still filled by the writer.</summary>
+    private readonly List<Block> _blocks = [];
+
+    /// <summary>Rebuilds the blocks from what the file holds (at open, and after a reopen). The writer is not running.</summary>
+    public void Load(DuckDBConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = string.Create(
+            CultureInfo.InvariantCulture,
+            $"SELECT (seq - 1) // {BlockRows} AS b, agent, level, count(*), min(ts), max(ts), min(seq), max(seq) FROM logs GROUP BY ALL ORDER BY b");
+        lock (_gate)
+        {
+            _blocks.Clear();
+            using var reader = command.ExecuteReader();
+            Block? block = null;
+            var number = -1L;
+            while (reader.Read())
+            {
+                if (reader.GetInt64(0) != number || block is null)
+                {
+                    number = reader.GetInt64(0);
+                    block = new Block(reader.GetInt64(6));
+                    _blocks.Add(block);
+                }
+
+                block.First = Math.Min(block.First, reader.GetInt64(6));
+                block.End = Math.Max(block.End, reader.GetInt64(7) + 1);
+                block.Add(
+                    Id(reader.GetString(1), (Level)reader.GetByte(2)), reader.GetInt64(3),
+                    LogRows.Utc(reader.GetDateTime(4)), LogRows.Utc(reader.GetDateTime(5)));
+            }
+
+            // The writer's next rows start a block of their own.
+            if (block is not null)
+            {
+                block.Sealed = true;
+            }
+        }
+    }
+
+    /// <summary>A committed append: rows <paramref name="first"/> onwards, as many as the tally counts.</summary>
+    public void Add(long first, DayCounters.Tally tally)
+    {
+        var rows = 0L;
+        foreach (var n in tally.Counts.Values)
+        {
+            rows += n;
+        }
+
+        if (rows == 0)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            var block = _blocks.Count > 0 && !_blocks[^1].Sealed ? _blocks[^1] : null;
+            if (block is null)
+            {
+                block = new Block(first);
+                _blocks.Add(block);
+            }
+
+            block.End = first + rows;
+            foreach (var ((agent, level), n) in tally.Counts)
+            {
+                var (oldest, newest) = tally.Times[(agent, level)];
+                block.Add(Id(agent, level), n, oldest, newest);
+            }
+
+            block.Rows += rows;
+            block.Sealed = block.Rows >= BlockRows;
+        }
+    }
+
+    /// <summary>
+    /// Where a page of the filter's newest <paramref name="needed"/> rows may start reading, or null when it would be
+    /// the file's first block (nothing to leave out). The blocks prove a time L such that at least that many matching
+    /// rows are at least as new as L (each block's rows of a key are no older than that key's oldest there, and only
+    /// blocks wholly inside the filter's time bounds count), so the page's last row is at least as new as L; the
+    /// window starts at the oldest block holding a matching row at least as new as L. <see cref="Widen"/> still checks.
+    /// </summary>
+    public long? Start(LogFilter filter, int needed)
+    {
+        if (needed <= 0)
+        {
+            return null;
+        }
+
+        var from = filter.From is { } f ? LogRows.ToUtc(f) : (DateTime?)null;
+        var to = filter.To is { } t ? LogRows.ToUtc(t) : (DateTime?)null;
+        lock (_gate)
+        {
+            var matches = Matches(filter);
+            var sure = new List<(DateTime Oldest, long Count)>(_blocks.Count);
+            foreach (var block in _blocks)
+            {
+                if (block.Sure(matches, from, to) is { Count: > 0 } found)
+                {
+                    sure.Add(found);
+                }
+            }
+
+            sure.Sort((a, b) => b.Oldest.CompareTo(a.Oldest));
+            long count = 0;
+            DateTime? bound = null;
+            foreach (var (oldest, n) in sure)
+            {
+                count += n;
+                if (count >= needed)
+                {
+                    bound = oldest;
+                    break;
+                }
+            }
+
+            if (bound is not { } low)
+            {
+                return null;
+            }
+
+            for (var i = 0; i < _blocks.Count; i++)
+            {
+                if (_blocks[i].Newest(matches) >= low)
+                {
+                    return i == 0 ? null : _blocks[i].First;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>How many seqs a window from <paramref name="start"/> spans, up to the newest block.</summary>
+    public long RowsFrom(long start)
+    {
+        lock (_gate)
+        {
+            return _blocks.Count == 0 ? 0 : Math.Max(0, _blocks[^1].End - start);
+        }
+    }
+
+    /// <summary>
+    /// Null when every row of the filter's agent and levels below <paramref name="start"/> is at most as new as
+    /// <paramref name="newest"/> (so none of them sorts before a page read from <paramref name="start"/> ending at that
+    /// time: on a tie the higher seq comes first). Otherwise the first seq of the oldest block holding a newer one.
+    /// </summary>
+    public long? Widen(LogFilter filter, long start, DateTime newest)
+    {
+        lock (_gate)
+        {
+            var matches = Matches(filter);
+            long? widened = null;
+            for (var i = _blocks.Count - 1; i >= 0; i--)
+            {
+                var block = _blocks[i];
+                if (block.First < start && block.Newest(matches) > newest)
+                {
+                    widened = block.First;
+                }
+            }
+
+            return widened;
+        }
+    }
+
+    private bool[] Matches(LogFilter filter)
+    {
+        var matches = new bool[_keys.Count];
+        for (var i = 0; i < matches.Length; i++)
+        {
+            var key = _keys[i];
+            matches[i] = filter.MatchesLevel(key.Level) && (filter.AgentKey is null || key.AgentKey == filter.AgentKey);
+        }
+
+        return matches;
+    }
+
+    private int Id(string agent, Level level)
+    {
+        if (!_ids.TryGetValue((agent, level), out var id))
+        {
+            id = _keys.Count;
+            _keys.Add(new Key(AgentKeys.Of(agent), level));
+            _ids[(agent, level)] = id;
+        }
+
+        return id;
+    }
+
+    private readonly record struct Key(string AgentKey, Level Level);
+
+    private sealed class Block(long first)
+    {
+        private readonly Dictionary<int, (long Count, DateTime Oldest, DateTime Newest)> _keys = new();
+
+        public long First { get; set; } = first;
+
+        /// <summary>One past the last seq written into the block.</summary>
+        public long End { get; set; } = first;
+
+        public long Rows { get; set; }
+
+        /// <summary>Full: later appends start a new block.</summary>
+        public bool Sealed { get; set; }
+
+        public void Add(int key, long count, DateTime oldest, DateTime newest)
+        {
+            ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_keys, key, out var existed);
+            slot = existed
+                ? (slot.Count + count, oldest < slot.Oldest ? oldest : slot.Oldest, newest > slot.Newest ? newest : slot.Newest)
+                : (count, oldest, newest);
+        }
+
+        /// <summary>Matching rows certain to be inside the time bounds, and the oldest of them.</summary>
+        public (DateTime Oldest, long Count) Sure(bool[] matches, DateTime? from, DateTime? to)
+        {
+            long count = 0;
+            var oldest = DateTime.MaxValue;
+            foreach (var (key, (n, first, last)) in _keys)
+            {
+                if (key < matches.Length && matches[key] && (from is null || first >= from) && (to is null || last < to))
+                {
+                    count += n;
+                    oldest = first < oldest ? first : oldest;
+                }
+            }
+
+            return (oldest, count);
+        }
+
+        public DateTime Newest(bool[] matches)
+        {
+            var newest = DateTime.MinValue;
+            foreach (var (key, (_, _, time)) in _keys)
+            {
+                if (key < matches.Length && matches[key] && time > newest)
+                {
+                    newest = time;
+                }
+            }
+
+            return newest;
+        }
+    }
+}

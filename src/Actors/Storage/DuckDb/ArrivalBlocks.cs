@@ -24,8 +24,12 @@ internal sealed class ArrivalBlocks
     /// <summary>Blocks in arrival order, disjoint; the last one is still filled by the writer.</summary>
     private readonly List<Block> _blocks = [];
 
-    /// <summary>Rebuilds the blocks from what the file holds (at open, and after a reopen). The writer is not running.</summary>
-    public void Load(DuckDBConnection connection)
+    /// <summary>
+    /// Rebuilds the blocks from what the file holds (at open, and after a reopen) and returns the highest seq in it (0
+    /// when empty). The one scan also fills <paramref name="counters"/> when given (at open: what a block holds of an
+    /// agent and level adds up to the day's counts and time range). The writer is not running.
+    /// </summary>
+    public long Load(DuckDBConnection connection, DayCounters? counters = null)
     {
         using var command = connection.CreateCommand();
         command.CommandText = string.Create(
@@ -46,11 +50,12 @@ internal sealed class ArrivalBlocks
                     _blocks.Add(block);
                 }
 
+                var (agent, level, count) = (reader.GetString(1), (Level)reader.GetByte(2), reader.GetInt64(3));
+                var (oldest, newest) = (LogRows.Utc(reader.GetDateTime(4)), LogRows.Utc(reader.GetDateTime(5)));
                 block.First = Math.Min(block.First, reader.GetInt64(6));
                 block.End = Math.Max(block.End, reader.GetInt64(7) + 1);
-                block.Add(
-                    Id(reader.GetString(1), (Level)reader.GetByte(2)), reader.GetInt64(3),
-                    LogRows.Utc(reader.GetDateTime(4)), LogRows.Utc(reader.GetDateTime(5)));
+                block.Add(Id(agent, level), count, oldest, newest);
+                counters?.Add(agent, level, count, oldest, newest);
             }
 
             // The writer's next rows start a block of their own.
@@ -58,6 +63,8 @@ internal sealed class ArrivalBlocks
             {
                 block.Sealed = true;
             }
+
+            return block is null ? 0 : block.End - 1;
         }
     }
 
@@ -173,17 +180,15 @@ internal sealed class ArrivalBlocks
         lock (_gate)
         {
             var matches = Matches(filter);
-            long? widened = null;
-            for (var i = _blocks.Count - 1; i >= 0; i--)
+            foreach (var block in _blocks)
             {
-                var block = _blocks[i];
                 if (block.First < start && block.Newest(matches) > newest)
                 {
-                    widened = block.First;
+                    return block.First;
                 }
             }
 
-            return widened;
+            return null;
         }
     }
 

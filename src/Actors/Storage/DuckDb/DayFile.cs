@@ -215,12 +215,9 @@ internal sealed class DayFile
             _configured = false;
             _appliedMemoryLimit = null;
             _anchor = Connect();
-            // A commit reported as failed may still have reached the WAL: ids continue after what is really there.
-            using var command = _anchor.CreateCommand();
-            command.CommandText = "SELECT coalesce(max(seq), 0) FROM logs";
-            NextSeq = Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) + 1;
-            // ... and rows of that commit are summarised too, so every row below the newest block is in a block.
-            Arrivals.Load(_anchor);
+            // A commit reported as failed may still have reached the WAL: ids continue after what is really there,
+            // and rows of that commit are summarised too, so every row below the newest block is in a block.
+            NextSeq = Arrivals.Load(_anchor) + 1;
         }
         finally
         {
@@ -278,20 +275,8 @@ internal sealed class DayFile
         command.CommandText = Schema;
         command.ExecuteNonQuery();
 
-        command.CommandText = "SELECT agent, level, count(*), min(ts), max(ts) FROM logs GROUP BY agent, level";
-        using (var reader = command.ExecuteReader())
-        {
-            while (reader.Read())
-            {
-                Counters.Add(
-                    reader.GetString(0), (Level)reader.GetByte(1), reader.GetInt64(2),
-                    LogRows.Utc(reader.GetDateTime(3)), LogRows.Utc(reader.GetDateTime(4)));
-            }
-        }
-
-        command.CommandText = "SELECT coalesce(max(seq), 0) FROM logs";
-        NextSeq = Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) + 1;
-        Arrivals.Load(_anchor);
+        // One scan gives the arrival blocks, the counters and the next seq.
+        NextSeq = Arrivals.Load(_anchor, Counters) + 1;
     }
 
     private void Release()

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Akka.Configuration;
+using LogAggregator.Storage.DuckDb;
 
 namespace LogAggregator.Configuration;
 
@@ -193,7 +194,7 @@ public static class LogAggregatorConfig
             DuckDb = new DuckDbSettings(
                 MemoryLimit: root.GetString("storage.duckdb.memory-limit", "1GB"),
                 Threads: Positive(root, "storage.duckdb.threads", "log-aggregator.storage.duckdb.threads"),
-                CheckpointThreshold: root.GetString("storage.duckdb.checkpoint-threshold", "256MB")),
+                CheckpointThreshold: root.GetString("storage.duckdb.checkpoint-threshold", DuckDbLogStoreOptions.DefaultCheckpointThreshold)),
             Postgres = new PostgresSettings(
                 SearchTimeout: PositiveDuration(root, "storage.postgresql.search-timeout", "log-aggregator.storage.postgresql.search-timeout")),
             Alerting = new AlertingSettings(

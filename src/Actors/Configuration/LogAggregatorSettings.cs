@@ -1,3 +1,5 @@
+using LogAggregator.Storage.DuckDb;
+
 namespace LogAggregator.Configuration;
 
 public enum DatabaseProvider
@@ -87,7 +89,8 @@ public sealed record IngestionSettings(
     public const string MaxAgentsPerDaySetting = "log-aggregator.storage.max-agents-per-day";
 }
 
-public sealed record DuckDbSettings(string MemoryLimit, int Threads, string CheckpointThreshold = "256MB");
+public sealed record DuckDbSettings(
+    string MemoryLimit, int Threads, string CheckpointThreshold = DuckDbLogStoreOptions.DefaultCheckpointThreshold);
 
 /// <param name="SearchTimeout">The longest one regex search may run on PostgreSQL before the server cancels it.</param>
 public sealed record PostgresSettings(TimeSpan SearchTimeout)

@@ -11,8 +11,11 @@ namespace LogAggregator.Storage.DuckDb;
 /// 256MB); the price is a longer WAL replay after a crash.
 /// </summary>
 public sealed partial record DuckDbLogStoreOptions(
-    string Directory, string MemoryLimit = "512MB", int Threads = 2, string CheckpointThreshold = "256MB")
+    string Directory, string MemoryLimit = "512MB", int Threads = 2, string CheckpointThreshold = DuckDbLogStoreOptions.DefaultCheckpointThreshold)
 {
+    /// <summary>The checkpoint threshold a server runs with unless its HOCON says otherwise.</summary>
+    public const string DefaultCheckpointThreshold = "256MB";
+
     public string LogsDirectory => Path.Combine(Path.GetFullPath(Directory), "logs");
 
     /// <summary>SET cannot take parameters, so the values are checked before they reach SQL text.</summary>

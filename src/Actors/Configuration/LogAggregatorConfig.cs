@@ -195,6 +195,7 @@ public static class LogAggregatorConfig
                 MemoryLimit: root.GetString("storage.duckdb.memory-limit", "1GB"),
                 Threads: Positive(root, "storage.duckdb.threads", "log-aggregator.storage.duckdb.threads"),
                 CheckpointThreshold: root.GetString("storage.duckdb.checkpoint-threshold", DuckDbLogStoreOptions.DefaultCheckpointThreshold)),
+            Cluster = new ClusterSettings(Positive(root, "cluster.shards", "log-aggregator.cluster.shards")),
             Postgres = new PostgresSettings(
                 SearchTimeout: PositiveDuration(root, "storage.postgresql.search-timeout", "log-aggregator.storage.postgresql.search-timeout")),
             Alerting = new AlertingSettings(

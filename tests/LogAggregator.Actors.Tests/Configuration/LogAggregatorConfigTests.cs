@@ -44,6 +44,26 @@ public sealed class LogAggregatorConfigTests
     }
 
     [Fact]
+    public void Shard_count_ships_at_100_and_an_operator_file_sets_it()
+    {
+        var operatorFile = Path.Combine(Path.GetTempPath(), $"shards-{Guid.NewGuid():N}.conf");
+        File.WriteAllText(operatorFile, "log-aggregator.cluster.shards = 300");
+        try
+        {
+            Assert.Equal(100, Load([]).Cluster.Shards);
+            Assert.Equal(300, Load([], operatorFile).Cluster.Shards);
+
+            File.WriteAllText(operatorFile, "log-aggregator.cluster.shards = 0");
+            var error = Assert.Throws<ConfigurationException>(() => Load([], operatorFile));
+            Assert.StartsWith("log-aggregator.cluster.shards", error.Message);
+        }
+        finally
+        {
+            File.Delete(operatorFile);
+        }
+    }
+
+    [Fact]
     public void Environment_variables_override_the_files()
     {
         var settings = Load(new()

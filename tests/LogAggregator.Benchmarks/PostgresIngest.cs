@@ -14,11 +14,15 @@ internal static class PostgresIngest
         if (options.Runs("bare"))
         {
             var rows = workload.AllEntries.ToList();
-            foreach (var trigram in new[] { true, false })
+            // The first is the limit the server runs are compared with; the others show where the database's time goes.
+            foreach (var (name, trigram, streams, note) in new[]
+                     {
+                         ("bare PostgreSQL binary COPY", true, 1, "1 COPY, 1 transaction, every index the store makes"),
+                         ("bare PostgreSQL binary COPY, 2 streams", true, 2, "2 concurrent COPYs of half the rows each, every index"),
+                         ("bare PostgreSQL binary COPY, no trigram index", false, 1, "1 COPY, 1 transaction, without the trigram GIN"),
+                     })
             {
-                var (elapsed, cpu) = await PostgresBench.BareCopyAsync(rows, trigram);
-                var name = trigram ? "bare PostgreSQL binary COPY" : "bare PostgreSQL binary COPY, no trigram index";
-                var note = trigram ? "1 COPY, 1 transaction, every index the store makes" : "as above without the trigram GIN";
+                var (elapsed, cpu) = await PostgresBench.BareCopyAsync(rows, trigram, streams);
                 Add(results, new Measurement(name, workload.Lines, rows.Count, elapsed, Note: note, StoreCpuSeconds: cpu, Store: Store));
             }
         }

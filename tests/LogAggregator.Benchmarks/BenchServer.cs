@@ -29,6 +29,9 @@ public sealed class BenchServer : IAsyncDisposable
 
     public HttpClient Client { get; private set; } = new();
 
+    /// <summary>CPU seconds of a store that runs in processes of its own (PostgreSQL), counted beside the server's.</summary>
+    public Func<double>? StoreCpuSeconds { get; init; }
+
     /// <summary>Variables set over ServerLaunch's (e.g. HERMES_URL pointing at a stand-in).</summary>
     public Dictionary<string, string> Environment { get; } = new();
 

@@ -24,6 +24,7 @@ public static class FileTailBenchmark
         await Task.Delay(1500);
         await Warmup.TailAsync(server);
         var cpuBefore = server.CpuSeconds();
+        var storeCpuBefore = server.StoreCpuSeconds?.Invoke();
 
         var clock = Stopwatch.StartNew();
         var writing = Task.WhenAll(workload.Files.Select(f => Task.Run(() => Write(Path.Combine(server.LogDir, f.Name), f.Content))));
@@ -44,7 +45,8 @@ public static class FileTailBenchmark
 
         Threads.Print(server);
 
-        return new Measurement("file tail", workload.Lines, expected, elapsed, server.PeakRssMiB(), server.CpuSeconds() - cpuBefore, note);
+        return new Measurement("file tail", workload.Lines, expected, elapsed, server.PeakRssMiB(), server.CpuSeconds() - cpuBefore, note,
+            server.StoreCpuSeconds?.Invoke() - storeCpuBefore);
     }
 
     private static void Write(string path, byte[] content)

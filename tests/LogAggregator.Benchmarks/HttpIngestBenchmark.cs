@@ -30,6 +30,7 @@ public static class HttpIngestBenchmark
         await server.StartAsync();
         await Warmup.PostAsync(server, Streams, linesPerBody);
         var cpuBefore = server.CpuSeconds();
+        var storeCpuBefore = server.StoreCpuSeconds?.Invoke();
         var retries = 0;
 
         var clock = Stopwatch.StartNew();
@@ -74,6 +75,7 @@ public static class HttpIngestBenchmark
         }
 
         // Lines here are entries: each NDJSON line (or record) is one (already assembled) entry.
-        return new Measurement(wire.Name, workload.Entries, workload.Entries, elapsed, server.PeakRssMiB(), server.CpuSeconds() - cpuBefore, note);
+        return new Measurement(wire.Name, workload.Entries, workload.Entries, elapsed, server.PeakRssMiB(), server.CpuSeconds() - cpuBefore, note,
+            server.StoreCpuSeconds?.Invoke() - storeCpuBefore);
     }
 }

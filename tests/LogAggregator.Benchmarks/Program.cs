@@ -1,7 +1,8 @@
 using System.Globalization;
 using LogAggregator.Benchmarks;
 
-// Not a test: `dotnet run -c Release --project tests/LogAggregator.Benchmarks -- ingest|query|latency|alerts|idle|ui|peer|fuzz` (docs/BENCHMARKS.md).
+// Not a test: `dotnet run -c Release --project tests/LogAggregator.Benchmarks -- ingest|query|latency|alerts|idle|ui|peer|fuzz`,
+// ingest and query also `--provider postgresql` (docs/BENCHMARKS.md).
 if (args.Length > 0 && args[0] == "query")
 {
     return await QueryCommand.RunAsync(args[1..]);
@@ -39,8 +40,8 @@ if (args.Length > 0 && args[0] == "ui")
 
 if (args.Length == 0 || args[0] != "ingest")
 {
-    Console.Error.WriteLine("usage: ingest [--lines N] [--files N] [--body-lines N] [--only bare,tail,http,otlp,loki] [--no-doc]");
-    Console.Error.WriteLine("       query [--entries N] [--reuse DIR] [--repeats N] [--no-doc]");
+    Console.Error.WriteLine("usage: ingest [--lines N] [--files N] [--body-lines N] [--only bare,tail,http,otlp,loki] [--provider postgresql] [--no-doc]");
+    Console.Error.WriteLine("       query [--entries N] [--reuse DIR] [--repeats N] [--provider postgresql] [--no-doc]");
     Console.Error.WriteLine("       latency [--tries N] [--no-doc]");
     Console.Error.WriteLine("       alerts [--entries N] [--keys N] [--rounds N] [--no-doc]");
     Console.Error.WriteLine("       idle [--files N] [--seconds N] [--no-doc]");
@@ -97,6 +98,11 @@ try
             Console.WriteLine(Report.Line(results[^1]));
         }
     }
+
+    if (options.Provider == PostgresBench.Provider)
+    {
+        await PostgresIngest.RunAsync(workload, options, root, results);
+    }
 }
 finally
 {
@@ -114,12 +120,13 @@ Console.WriteLine();
 Console.WriteLine(table);
 if (options.WriteDoc)
 {
-    Report.AppendToDoc(table);
+    Report.AppendToDoc(table, options.Provider is null ? "## Results" : Report.PostgresHeading);
 }
 
 return 0;
 
-internal sealed record IngestOptions(int Lines, int Files, int BodyLines, string[] Only, bool WriteDoc)
+/// <param name="Provider">postgresql: the same runs again on PostgreSQL after the embedded ones (PostgresIngest).</param>
+internal sealed record IngestOptions(int Lines, int Files, int BodyLines, string[] Only, bool WriteDoc, string? Provider = null)
 {
     public bool Runs(string name) => Only.Length == 0 || Only.Contains(name);
 
@@ -135,12 +142,20 @@ internal sealed record IngestOptions(int Lines, int Files, int BodyLines, string
                 "--body-lines" => options with { BodyLines = Int(args[++i]) },
                 "--only" => options with { Only = args[++i].Split(',') },
                 "--no-doc" => options with { WriteDoc = false },
+                "--provider" => options with { Provider = ParseProvider(args[++i]) },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }
 
         return options;
     }
+
+    internal static string? ParseProvider(string name) => name switch
+    {
+        "embedded" => null,
+        PostgresBench.Provider => name,
+        _ => throw new ArgumentException($"unknown provider {name}: embedded or {PostgresBench.Provider}"),
+    };
 
     private static int Int(string text) => int.Parse(text.Replace("_", ""), CultureInfo.InvariantCulture);
 }

@@ -3,7 +3,7 @@ using System.Text;
 
 namespace LogAggregator.Benchmarks;
 
-/// <summary>`query [--entries N] [--reuse DIR] [--repeats N] [--no-doc]`: see docs/BENCHMARKS.md, Query.</summary>
+/// <summary>`query [--entries N] [--reuse DIR] [--repeats N] [--provider postgresql] [--no-doc]`: see docs/BENCHMARKS.md, Query and PostgreSQL.</summary>
 public static class QueryCommand
 {
     /// <summary>The bound on the server's resident memory with 10 M entries stored.</summary>
@@ -23,7 +23,9 @@ public static class QueryCommand
         Console.WriteLine(Invariant($"server RSS: {rssAtStart:0} MiB after start, {rss:0} MiB after the queries, peak {hwm:0} MiB"));
 
         var text = new StringBuilder();
-        text.AppendLine(Invariant($"### {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC — query, {entries:N0} entries, {QueryStore.Days} day files, plain file {plainBytes / 1e6:0} MB"));
+        var onPostgres = options.Provider == PostgresBench.Provider;
+        var layout = onPostgres ? $"on PostgreSQL, {QueryStore.Days} day partitions" : $"{QueryStore.Days} day files";
+        text.AppendLine(Invariant($"### {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC — query, {entries:N0} entries, {layout}, plain file {plainBytes / 1e6:0} MB"));
         text.AppendLine();
         text.AppendLine(Invariant($"{Report.MachineLine()}; {repeats} timed runs per query after 2 warm-ups (the first, cold, timed apart)"));
         text.AppendLine();
@@ -49,7 +51,7 @@ public static class QueryCommand
         Console.WriteLine(table);
         if (writeDoc)
         {
-            Report.AppendToDoc(table, "## Query results");
+            Report.AppendToDoc(table, onPostgres ? Report.PostgresHeading : "## Query results");
         }
 
         return 0;

@@ -53,46 +53,18 @@ public sealed record QueryStore(string Directory, long Entries, DateOnly FirstDa
     {
         const int batchSize = 50_000;
         var arrival = new SettableClock();
-        var generator = new LineGenerator();
-        var agentRandom = new Random(7);
-        var sources = LineGenerator.Agents.Select(a => $"/var/log/fleet/{a.ToLowerInvariant()}.log").ToArray();
-        var perDay = Entries / Days;
-        var now = DateTime.UtcNow;
-
-        await using var plain = new StreamWriter(PlainFile, false, new UTF8Encoding(false), 1 << 20);
+        await using var plain = PlainWriter();
         await using (var store = new DuckDbLogStore(new DuckDbLogStoreOptions(Directory, MemoryLimit: "1GB"), arrival))
         {
-            for (var d = 0; d < Days; d++)
+            foreach (var (day, count, entries) in GenerateDays())
             {
-                var day = FirstDay.AddDays(d);
-                var start = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
-                // Today's entries end now: none is stamped in the future.
-                var end = d == Days - 1 ? now : start.AddDays(1);
-                var count = d == Days - 1 ? Entries - perDay * (Days - 1) : perDay;
-                arrival.Now = start.AddHours(12);
-                var step = (end - start).Ticks / Math.Max(1, count);
-                var rareEvery = count / (RareCount + 1);
+                arrival.Now = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).AddHours(12);
                 Task<IReadOnlyList<string>>? pending = null;
                 var batch = new List<LogEntry>(batchSize);
-                for (long i = 0; i < count; i++)
+                foreach (var entry in entries)
                 {
-                    // Skewed as in the ingest workload: a few chatty agents write most entries.
-                    var agent = (int)(LineGenerator.Agents.Length * Math.Pow(agentRandom.NextDouble(), 2));
-                    var entry = generator.NextEntry(LineGenerator.Agents[agent], sources[agent], new DateTime(start.Ticks + i * step, DateTimeKind.Utc));
-                    if (d == 0 && i > 0 && i % rareEvery == 0 && i / rareEvery <= RareCount)
-                    {
-                        entry = entry with { Level = Level.Info, Message = $"Audit: key {RareLiteral} rotated by operator {i}" };
-                    }
-
                     batch.Add(entry);
-                    plain.Write(entry.Timestamp.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
-                    plain.Write(' ');
-                    plain.Write(entry.Level.Name());
-                    plain.Write(' ');
-                    plain.Write(entry.Agent);
-                    plain.Write(' ');
-                    plain.Write(entry.Message);
-                    plain.Write('\n');
+                    WritePlain(plain, entry);
                     if (batch.Count == batchSize)
                     {
                         // Generate the next batch while the writer commits this one.
@@ -119,6 +91,62 @@ public sealed record QueryStore(string Directory, long Entries, DateOnly FirstDa
                 Console.WriteLine($"  {day:yyyy-MM-dd}: {count:N0} entries");
             }
         }
+    }
+
+    /// <summary>
+    /// The entries of each day in order, the same for every store that is built (DuckDB day files, PostgreSQL day
+    /// partitions); each day's entries must be read before the next day's, since they share one generator.
+    /// </summary>
+    public IEnumerable<(DateOnly Day, long Count, IEnumerable<LogEntry> Entries)> GenerateDays()
+    {
+        var generator = new LineGenerator();
+        var agentRandom = new Random(7);
+        var sources = LineGenerator.Agents.Select(a => $"/var/log/fleet/{a.ToLowerInvariant()}.log").ToArray();
+        var perDay = Entries / Days;
+        var now = DateTime.UtcNow;
+        for (var d = 0; d < Days; d++)
+        {
+            var day = FirstDay.AddDays(d);
+            var start = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+            // Today's entries end now: none is stamped in the future.
+            var end = d == Days - 1 ? now : start.AddDays(1);
+            var count = d == Days - 1 ? Entries - perDay * (Days - 1) : perDay;
+            yield return (day, count, DayEntries(generator, agentRandom, sources, d == 0, start, end, count));
+        }
+    }
+
+    private static IEnumerable<LogEntry> DayEntries(
+        LineGenerator generator, Random agentRandom, string[] sources, bool oldest, DateTime start, DateTime end, long count)
+    {
+        var step = (end - start).Ticks / Math.Max(1, count);
+        var rareEvery = count / (RareCount + 1);
+        for (long i = 0; i < count; i++)
+        {
+            // Skewed as in the ingest workload: a few chatty agents write most entries.
+            var agent = (int)(LineGenerator.Agents.Length * Math.Pow(agentRandom.NextDouble(), 2));
+            var entry = generator.NextEntry(LineGenerator.Agents[agent], sources[agent], new DateTime(start.Ticks + i * step, DateTimeKind.Utc));
+            if (oldest && i > 0 && i % rareEvery == 0 && i / rareEvery <= RareCount)
+            {
+                entry = entry with { Level = Level.Info, Message = $"Audit: key {RareLiteral} rotated by operator {i}" };
+            }
+
+            yield return entry;
+        }
+    }
+
+    /// <summary>The plain text file grep reads: the same entries, one line each.</summary>
+    public StreamWriter PlainWriter() => new(PlainFile, false, new UTF8Encoding(false), 1 << 20);
+
+    public static void WritePlain(StreamWriter plain, LogEntry entry)
+    {
+        plain.Write(entry.Timestamp.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
+        plain.Write(' ');
+        plain.Write(entry.Level.Name());
+        plain.Write(' ');
+        plain.Write(entry.Agent);
+        plain.Write(' ');
+        plain.Write(entry.Message);
+        plain.Write('\n');
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

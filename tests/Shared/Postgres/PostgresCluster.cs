@@ -7,7 +7,8 @@ namespace LogAggregator.Testing;
 /// A throwaway PostgreSQL server for the tests of one process: its own data directory under /tmp, <c>initdb</c> with
 /// trust only for 127.0.0.1 and the Unix socket in that directory, <c>pg_ctl start</c> on a free loopback port; stopped
 /// and deleted when the process exits. Each caller gets its own database. Runs the binaries as the <c>postgres</c> user
-/// when the tests run as root (CI), since initdb refuses root. A machine without PostgreSQL fails the test with a
+/// when the tests run as root (CI), since initdb refuses root. POSTGRES_OPTIONS (server options, <c>-c name=value ...</c>)
+/// overrides the fast, non-durable settings. A machine without PostgreSQL fails the test with a
 /// message saying what to install: a test that needs the database never passes without it.
 /// </summary>
 internal sealed class PostgresCluster
@@ -98,7 +99,9 @@ internal sealed class PostgresCluster
             var port = ServerLaunch.FreePort();
             // A throwaway server: durability against power loss is not what the tests are about, speed is.
             var options = $"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
-                + "-c full_page_writes=off -c max_connections=300 -c shared_buffers=64MB";
+                + "-c full_page_writes=off -c max_connections=300 -c shared_buffers=64MB "
+                // Later settings win: the benchmarks ask for durable commits and a server sized like a real one.
+                + Environment.GetEnvironmentVariable("POSTGRES_OPTIONS");
             Run(Path.Combine(bin, "pg_ctl"), ["-D", data, "-l", Path.Combine(directory, "server.log"), "-o", options, "-w", "-t", "60", "start"], runAs);
             Watch(bin, directory, runAs);
             return new PostgresCluster(port);

@@ -1,0 +1,102 @@
+using System.Text.Json;
+using LogAggregator.Testing;
+
+namespace LogAggregator.EndToEnd.Tests;
+
+/// <summary>
+/// One node of a test cluster: a <see cref="ServerProcess"/> on the shared PostgreSQL database, with a fixed Akka
+/// port (so a restarted node keeps its address and its state), the cluster's seeds, HERMES at a fake, and an
+/// operator file that makes the split-brain resolver decide in seconds instead of 20.
+/// </summary>
+public sealed class ClusterNode : IAsyncDisposable
+{
+    private int _lines;
+
+    public ClusterNode(int number, int akkaPort, string seeds, string connectionString, string hermesUrl)
+    {
+        Number = number;
+        AkkaPort = akkaPort;
+        Server = new ServerProcess();
+        var config = Path.Combine(Server.Root, "cluster.conf");
+        File.WriteAllText(config, """
+            akka.cluster.split-brain-resolver.stable-after = 3s
+            log-aggregator.http.ask-timeout = 5s
+            log-aggregator.alerting {
+              delivery { min-backoff = 200ms, max-backoff = 1s, request-timeout = 2s }
+              daily-summary.enabled = off
+              silent-agents.enabled = off
+            }
+            """);
+        Server.Environment["LOG_AGGREGATOR_CONFIG"] = config;
+        Server.Environment["DATABASE_PROVIDER"] = "postgresql";
+        Server.Environment["DATABASE_CONNECTION"] = connectionString;
+        Server.Environment["AKKA_HOSTNAME"] = "127.0.0.1";
+        Server.Environment["AKKA_PORT"] = akkaPort.ToString();
+        Server.Environment["AKKA_SEEDS"] = seeds;
+        Server.Environment["HERMES_URL"] = hermesUrl;
+    }
+
+    public int Number { get; }
+
+    public int AkkaPort { get; }
+
+    public string Address => $"akka.tcp://log-aggregator@127.0.0.1:{AkkaPort}";
+
+    public ServerProcess Server { get; }
+
+    /// <summary>The agent of the lines this node tails from its own file.</summary>
+    public string TailAgent => $"tail-{Number}";
+
+    public bool Running { get; private set; }
+
+    public async Task StartAsync()
+    {
+        await Server.StartAsync();
+        Running = true;
+    }
+
+    public async Task TerminateAsync()
+    {
+        Running = false;
+        Server.Terminate();
+        Assert.Equal(0, await Server.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    public async Task KillAsync()
+    {
+        Running = false;
+        await Server.KillAsync();
+    }
+
+    /// <summary>Appends <paramref name="count"/> numbered lines to the file this node tails.</summary>
+    public void AppendLines(int count)
+    {
+        using var writer = File.AppendText(Path.Combine(Server.LogDir, "app.log"));
+        for (var i = 0; i < count; i++)
+        {
+            _lines++;
+            writer.WriteLine(JsonSerializer.Serialize(new { level = "INFO", agent = TailAgent, message = $"line {_lines} of node {Number}" }));
+        }
+    }
+
+    /// <summary>How many lines this node wrote to its file so far.</summary>
+    public int LinesWritten => _lines;
+
+    public async Task<JsonElement> ClusterAsync() => (await Server.GetJsonAsync("/health")).GetProperty("cluster");
+
+    /// <summary>The addresses of the members this node sees Up.</summary>
+    public async Task<List<string>> MembersUpAsync() =>
+        (await ClusterAsync()).GetProperty("members").EnumerateArray()
+            .Where(m => m.GetProperty("status").GetString() == "Up")
+            .Select(m => m.GetProperty("address").GetString()!)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>The shards of <paramref name="region"/> this node hosts.</summary>
+    public async Task<int> ShardsAsync(string region) =>
+        (await ClusterAsync()).GetProperty("shards").EnumerateArray()
+            .Where(r => r.GetProperty("region").GetString() == region)
+            .Sum(r => r.GetProperty("shards").GetInt32());
+
+    public ValueTask DisposeAsync() => Server.DisposeAsync();
+}

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using LogAggregator.Testing;
+using Xunit.Abstractions;
 
 namespace LogAggregator.EndToEnd.Tests;
 
@@ -8,7 +9,7 @@ namespace LogAggregator.EndToEnd.Tests;
 /// "Done when" 1): work spread over all nodes, any node answering for all entries, a node leaving (SIGTERM) and one
 /// crashing (SIGKILL) without losing an acknowledged entry or a page, or paging twice, and both coming back.
 /// </summary>
-public sealed class ClusterTests
+public sealed class ClusterTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
 
@@ -138,11 +139,22 @@ public sealed class ClusterTests
             Assert.Equal(3 + 2 * ErrorAgents, pages.Count);
             Assert.Equal(pages.Count, pages.Select(p => p.Key).Distinct().Count());
         }
+        catch
+        {
+            // Three servers' logs are too long for a failure message; kept where the one who looks into it finds them.
+            var kept = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "logagg-cluster-" + Guid.NewGuid().ToString("N")[..8])).FullName;
+            foreach (var node in nodes)
+            {
+                await File.WriteAllTextAsync(Path.Combine(kept, $"node{node.Number}.log"), node.Server.Output);
+            }
+
+            output.WriteLine($"the nodes' output is in {kept}");
+            throw;
+        }
         finally
         {
             foreach (var node in nodes)
             {
-                File.WriteAllText(Path.Combine(Path.GetTempPath(), $"cluster-test-node{node.Number}.log"), node.Server.Output);
                 await node.DisposeAsync();
             }
 

@@ -59,6 +59,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
             }
 
             await ServerProcess.EventuallyAsync(() => Task.FromResult(PagesFor(hermes, "reactor-")), pages => pages.Count == 3, Wait);
+            await LiveTailCarriesEntriesAsync(from: nodes[0], to: nodes[2]);
 
             await using var ingest = new AcknowledgedIngest(nodes);
             await ServerProcess.EventuallyAsync(() => Task.FromResult(ingest.Count), count => count >= 50, Wait);
@@ -163,6 +164,34 @@ public sealed class ClusterTests(ITestOutputHelper output)
     }
 
     private static string ErrorAgent(int i) => $"payer-{i}";
+
+    /// <summary>A live tail on one node shows entries POSTed to another.</summary>
+    private static async Task LiveTailCarriesEntriesAsync(ClusterNode from, ClusterNode to)
+    {
+        using var response = await to.Server.Client.GetAsync("/api/logs/tail?agent=live-tail", HttpCompletionOption.ResponseHeadersRead);
+        Assert.True(response.IsSuccessStatusCode, $"GET /api/logs/tail answered {(int)response.StatusCode}");
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        using var cancel = new CancellationTokenSource(Wait);
+        // The tail's subscription reaches the other nodes by gossip, within a second or so: post until one arrives.
+        var posting = Task.Run(async () =>
+        {
+            for (var n = 0; ; n++)
+            {
+                await PostAsync(from, AlertServer.Entry("live-tail", "INFO", $"live {n} from node {from.Number}"));
+                await Task.Delay(300, cancel.Token);
+            }
+        });
+        string? line;
+        do
+        {
+            line = await reader.ReadLineAsync(cancel.Token);
+            Assert.NotNull(line);
+        }
+        while (!(line.StartsWith("data: ", StringComparison.Ordinal) && line.Contains($"from node {from.Number}", StringComparison.Ordinal)));
+
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => posting);
+    }
 
     /// <summary>Waits until every running node sees exactly the running nodes Up.</summary>
     private static async Task AllUpAsync(IReadOnlyList<ClusterNode> nodes)

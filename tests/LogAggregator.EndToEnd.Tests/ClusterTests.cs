@@ -91,6 +91,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
             }
 
             var before = ingest.Count;
+            Assert.True(await nodes[1].ShardsAsync("alert-threshold") > 0, "the node about to be killed hosts no alert keys");
             await nodes[1].KillAsync();
             nodes[1].AppendLines(20);
             await ServerProcess.EventuallyAsync(() => nodes[0].MembersUpAsync(), up => !up.Contains(nodes[1].Address), Wait);

@@ -5,17 +5,19 @@ namespace LogAggregator.Storage.Postgres;
 /// <summary>
 /// The tables of Akka.Persistence.Sql (journal, tags, snapshot) in the log store's database, for the actor state of a
 /// cluster. The plugin could create them itself (auto-initialize), but nodes starting together would race on CREATE
-/// TABLE IF NOT EXISTS (PostgreSQL checks the catalog before it locks it, so the loser fails and its journal stops for
-/// good). Created here instead, before the actor system starts, under the schema lock of <see cref="PostgresSchema"/>.
+/// TABLE IF NOT EXISTS, which PostgreSQL does not serialize (two at once can fail on the catalog's unique index), and
+/// a journal that failed to initialize is no state to run on. Created here instead, before the actor system starts,
+/// under the schema lock of <see cref="PostgresSchema"/>.
 /// The columns, keys and indexes are those the plugin's own auto-initialize creates (Akka.Persistence.Sql 1.5.73,
-/// default table mapping, as read back with pg_dump), so a database initialized either way works with both. The names
+/// default table mapping, provider PostgreSQL; PostgresStateTablesTests compares the two), so a database initialized
+/// either way works with both. The names
 /// do not clash with the store's tables, which all start with <c>log_</c>.
 /// </summary>
 public static class PostgresStateTables
 {
     private const string Ddl = """
         CREATE TABLE IF NOT EXISTS journal (
-            ordering bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+            ordering bigserial NOT NULL,
             created bigint NOT NULL,
             deleted boolean NOT NULL,
             persistence_id text NOT NULL,

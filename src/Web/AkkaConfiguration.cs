@@ -38,8 +38,8 @@ public static class AkkaConfiguration
                 })
                 .WithClustering(new ClusterOptions())
                 .AddAlertNotifier(settings)
-                .AddAlerting(settings.Alerting, clusterOfOne: settings.SeedNodes.Count == 0)
-                .AddAgentStores()
+                .AddAlerting(settings.Alerting, clusterOfOne: settings.SeedNodes.Count == 0, settings.Cluster.Shards)
+                .AddAgentStores(settings.Cluster.Shards)
                 .AddLogQuery()
                 .AddLiveTail()
                 .AddRetention(settings.RetentionDays, settings.RetentionInterval)
@@ -62,14 +62,14 @@ public static class AkkaConfiguration
     /// registered). The notifier (its singleton proxy, registered as <see cref="AlertNotifier"/>) must be added before
     /// this; without it alerts are decided and journaled and wait for one.
     /// </summary>
-    private static AkkaConfigurationBuilder AddAlerting(this AkkaConfigurationBuilder builder, AlertingSettings alerting, bool clusterOfOne)
+    private static AkkaConfigurationBuilder AddAlerting(this AkkaConfigurationBuilder builder, AlertingSettings alerting, bool clusterOfOne, int shards)
     {
         if (!alerting.Enabled)
         {
             return builder;
         }
 
-        builder.AddAlertThresholds(clusterOfOne).AddAlertIntake().AddAlertCatchUp();
+        builder.AddAlertThresholds(clusterOfOne, shards).AddAlertIntake().AddAlertCatchUp();
         if (alerting.DailySummary.Enabled)
         {
             builder.AddDailySummary();

@@ -4,6 +4,7 @@ using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Hosting;
 using Akka.Persistence;
+using LogAggregator.Configuration;
 using LogAggregator.Model;
 using LogAggregator.Storage;
 using static LogAggregator.Alerting.AlertNotifierProtocol;
@@ -269,7 +270,8 @@ public static class AlertThresholdHosting
     /// <see cref="AlertNotifier"/> first, and <see cref="AlertRules"/> and <see cref="ILogStore"/> in DI.
     /// </summary>
     /// <param name="clusterOfOne">No seed nodes: a key's first entity in this process need not read the store (see <see cref="AlertWindowRebuilder"/>).</param>
-    public static AkkaConfigurationBuilder AddAlertThresholds(this AkkaConfigurationBuilder builder, bool clusterOfOne = false) =>
+    public static AkkaConfigurationBuilder AddAlertThresholds(
+        this AkkaConfigurationBuilder builder, bool clusterOfOne = false, int shards = ClusterSettings.DefaultShards) =>
         builder.WithShardRegion<AlertThreshold>(
             AlertThreshold.RegionName,
             (system, registry, resolver) =>
@@ -280,7 +282,7 @@ public static class AlertThresholdHosting
                 var rebuilder = new AlertWindowRebuilder(store, rules, clusterOfOne);
                 return entityId => AlertThreshold.Props(entityId, rules, store, notifier, TimeProvider.System, rebuilder: rebuilder);
             },
-            new AlertThresholdMessageExtractor(),
+            new AlertThresholdMessageExtractor(shards),
             new ShardOptions
             {
                 StateStoreMode = StateStoreMode.DData,

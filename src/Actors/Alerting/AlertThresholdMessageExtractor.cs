@@ -1,11 +1,14 @@
 using Akka.Cluster.Sharding;
+using LogAggregator.Configuration;
 
 namespace LogAggregator.Alerting;
 
-public sealed class AlertThresholdMessageExtractor() : HashCodeMessageExtractor(ShardCount)
+/// <param name="shards">
+/// <c>log-aggregator.cluster.shards</c>. Never change it on a running cluster: it decides which shard every alert key
+/// belongs to, and two nodes counting differently would each run a decider for the same key.
+/// </param>
+public sealed class AlertThresholdMessageExtractor(int shards = ClusterSettings.DefaultShards) : HashCodeMessageExtractor(shards)
 {
-    /// <summary>Never change this for a running cluster: it decides where every alert key lives.</summary>
-    public const int ShardCount = 100;
 
     public override string? EntityId(object message) => message switch
     {

@@ -29,6 +29,7 @@ public sealed record LogAggregatorSettings
     public required AlertingSettings Alerting { get; init; }
     public ProtocolSettings Protocols { get; init; } = ProtocolSettings.Default;
     public PostgresSettings Postgres { get; init; } = PostgresSettings.Default;
+    public ClusterSettings Cluster { get; init; } = ClusterSettings.Default;
 
     public SecuritySettings Security { get; init; } = SecuritySettings.Open;
 
@@ -123,4 +124,16 @@ public sealed record RateLimitSettings(int RequestsPerSecond, int Burst)
     public static readonly RateLimitSettings Off = new(0, 1);
 
     public bool Enabled => RequestsPerSecond > 0;
+}
+
+/// <param name="Shards">
+/// Shards of each sharded region (agent stores, alert thresholds), HOCON <c>log-aggregator.cluster.shards</c>: the
+/// unit the cluster moves between nodes. Every node of a cluster must use the same count, and it never changes while
+/// any node runs (docs/OPERATIONS.md).
+/// </param>
+public sealed record ClusterSettings(int Shards)
+{
+    public const int DefaultShards = 100;
+
+    public static readonly ClusterSettings Default = new(DefaultShards);
 }

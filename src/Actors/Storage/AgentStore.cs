@@ -6,6 +6,7 @@ using Akka.DependencyInjection;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Hosting;
 using LogAggregator.Alerting;
+using LogAggregator.Configuration;
 using LogAggregator.Model;
 using LogAggregator.Querying;
 using LogAggregator.Telemetry;
@@ -251,7 +252,7 @@ public static class AgentStoreHosting
     /// <see cref="AlertIntake"/> is added before it (and <see cref="AlertRules"/> is in DI), committed entries are
     /// handed to alerting.
     /// </summary>
-    public static AkkaConfigurationBuilder AddAgentStores(this AkkaConfigurationBuilder builder) =>
+    public static AkkaConfigurationBuilder AddAgentStores(this AkkaConfigurationBuilder builder, int shards = ClusterSettings.DefaultShards) =>
         builder.WithShardRegion<AgentStore>(
             AgentStore.RegionName,
             (system, registry, resolver) =>
@@ -262,7 +263,7 @@ public static class AgentStoreHosting
                     : AlertHandOff.None;
                 return agentKey => resolver.Props<AgentStore>(agentKey, liveTail, alerts);
             },
-            new AgentStoreMessageExtractor(),
+            new AgentStoreMessageExtractor(shards),
             new ShardOptions
             {
                 StateStoreMode = Akka.Cluster.Sharding.StateStoreMode.DData,

@@ -1,11 +1,14 @@
 using Akka.Cluster.Sharding;
+using LogAggregator.Configuration;
 
 namespace LogAggregator.Storage;
 
-public sealed class AgentStoreMessageExtractor() : HashCodeMessageExtractor(ShardCount)
+/// <param name="shards">
+/// <c>log-aggregator.cluster.shards</c>. Never change it on a running cluster: it decides which shard every agent
+/// belongs to, and two nodes counting differently would each run a store for the same agent.
+/// </param>
+public sealed class AgentStoreMessageExtractor(int shards = ClusterSettings.DefaultShards) : HashCodeMessageExtractor(shards)
 {
-    /// <summary>Never change this for a running cluster: it decides where every agent lives.</summary>
-    public const int ShardCount = 100;
 
     public override string? EntityId(object message) => message switch
     {

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using LogAggregator.Model;
+using LogAggregator.Configuration;
 using LogAggregator.Querying;
 using LogAggregator.Storage;
 using static LogAggregator.Storage.AgentStoreProtocol;
@@ -213,6 +214,18 @@ public sealed class AgentStoreSpecs : ActorSpec
         Assert.Equal("CERBERUS", extractor.EntityId(message));
         var shard = extractor.ShardId("CERBERUS", message);
         Assert.Equal(shard, extractor.ShardId("CERBERUS", new StoreEntries("CERBERUS", [], null, 2)));
-        Assert.InRange(int.Parse(shard), 0, AgentStoreMessageExtractor.ShardCount - 1);
+        Assert.InRange(int.Parse(shard), 0, ClusterSettings.DefaultShards - 1);
+    }
+
+    [Fact]
+    public void Extractor_spreads_agents_over_the_configured_shards_only()
+    {
+        var extractor = new AgentStoreMessageExtractor(7);
+        var shards = Enumerable.Range(0, 500)
+            .Select(i => $"AGENT-{i}")
+            .Select(agent => int.Parse(extractor.ShardId(agent, new StoreEntries(agent, [], null, 1))))
+            .ToHashSet();
+
+        Assert.Equal(Enumerable.Range(0, 7).ToHashSet(), shards);
     }
 }

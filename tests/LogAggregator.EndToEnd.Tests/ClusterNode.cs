@@ -1,12 +1,14 @@
+using System.Net;
 using System.Text.Json;
 using LogAggregator.Testing;
 
 namespace LogAggregator.EndToEnd.Tests;
 
 /// <summary>
-/// One node of a test cluster: a <see cref="ServerProcess"/> on the shared PostgreSQL database, with a fixed Akka
-/// port (so a restarted node keeps its address and its state), the cluster's seeds, HERMES at a fake, and an
-/// operator file that makes the split-brain resolver decide in seconds instead of 20.
+/// One node of a test cluster: a <see cref="ServerProcess"/> on the shared PostgreSQL database, with a loopback
+/// address of its own as its <c>AKKA_HOSTNAME</c> (127.0.0.N, as a node on its own machine has: its state is keyed by
+/// it), an Akka port, the cluster's seeds, HERMES at a fake, and an operator file that makes the split-brain resolver
+/// decide in seconds instead of 20.
 /// </summary>
 public sealed class ClusterNode : IAsyncDisposable
 {
@@ -16,7 +18,8 @@ public sealed class ClusterNode : IAsyncDisposable
     {
         Number = number;
         AkkaPort = akkaPort;
-        Server = new ServerProcess();
+        // The tests wait for membership themselves: a node that is not the first seed may wait for the others.
+        Server = new ServerProcess { WaitForMembership = false };
         var config = Path.Combine(Server.Root, "cluster.conf");
         File.WriteAllText(config, """
             akka.cluster.split-brain-resolver.stable-after = 3s
@@ -30,7 +33,7 @@ public sealed class ClusterNode : IAsyncDisposable
         Server.Environment["LOG_AGGREGATOR_CONFIG"] = config;
         Server.Environment["DATABASE_PROVIDER"] = "postgresql";
         Server.Environment["DATABASE_CONNECTION"] = connectionString;
-        Server.Environment["AKKA_HOSTNAME"] = "127.0.0.1";
+        Server.Environment["AKKA_HOSTNAME"] = Host;
         Server.Environment["AKKA_PORT"] = akkaPort.ToString();
         Server.Environment["AKKA_SEEDS"] = seeds;
         Server.Environment["HERMES_URL"] = hermesUrl;
@@ -38,9 +41,19 @@ public sealed class ClusterNode : IAsyncDisposable
 
     public int Number { get; }
 
-    public int AkkaPort { get; }
+    public int AkkaPort { get; private set; }
 
-    public string Address => $"akka.tcp://log-aggregator@127.0.0.1:{AkkaPort}";
+    /// <summary>This node's <c>AKKA_HOSTNAME</c>: Linux routes all of 127.0.0.0/8 to the loopback interface.</summary>
+    public string Host => $"127.0.0.{Number}";
+
+    public string Address => $"akka.tcp://log-aggregator@{Host}:{AkkaPort}";
+
+    /// <summary>The next start binds the cluster port <paramref name="port"/>: the same node, at another address.</summary>
+    public void MoveToPort(int port)
+    {
+        AkkaPort = port;
+        Server.Environment["AKKA_PORT"] = port.ToString();
+    }
 
     public ServerProcess Server { get; }
 
@@ -82,7 +95,14 @@ public sealed class ClusterNode : IAsyncDisposable
     /// <summary>How many lines this node wrote to its file so far.</summary>
     public int LinesWritten => _lines;
 
-    public async Task<JsonElement> ClusterAsync() => (await Server.GetJsonAsync("/health")).GetProperty("cluster");
+    public async Task<JsonElement> ClusterAsync() => (await HealthAsync()).Body.GetProperty("cluster");
+
+    /// <summary><c>/health</c>: its status and its body, whichever the status (503 while the node is not an Up member).</summary>
+    public async Task<(HttpStatusCode Status, JsonElement Body)> HealthAsync()
+    {
+        using var response = await Server.Client.GetAsync("/health");
+        return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
+    }
 
     /// <summary>The addresses of the members this node sees Up.</summary>
     public async Task<List<string>> MembersUpAsync() =>

@@ -22,7 +22,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
         using var hermes = FakeHermes.Start();
         var database = await PostgresCluster.Instance.CreateDatabaseAsync();
         var ports = Enumerable.Range(0, 3).Select(_ => ServerLaunch.FreePort()).ToList();
-        var seeds = $"127.0.0.1:{ports[0]},127.0.0.1:{ports[1]}";
+        var seeds = $"127.0.0.1:{ports[0]},127.0.0.2:{ports[1]}";
         var nodes = Enumerable.Range(0, 3).Select(i => new ClusterNode(i + 1, ports[i], seeds, database, hermes.Url)).ToList();
         try
         {
@@ -111,6 +111,8 @@ public sealed class ClusterTests(ITestOutputHelper output)
                 pages => pages.Count == ErrorAgents,
                 Wait);
 
+            // Back on another port (its hostname, which keys its state, unchanged): it resumes its file where it stopped.
+            nodes[1].MoveToPort(ServerLaunch.FreePort());
             await nodes[1].StartAsync();
             await AllUpAsync(nodes);
             await ServerProcess.EventuallyAsync(() => nodes[1].ShardsAsync("agent-store"), shards => shards > 0, Wait);

@@ -17,8 +17,10 @@ public sealed class HealthController(
     : ControllerBase
 {
     /// <summary>
-    /// 200 while the store takes writes and every tailer keeps up; 503 "degraded" with the reason while the store
-    /// cannot write (a full disk) or a tailer is stuck (its stores not acknowledging) or failing repeatedly.
+    /// 200 while the store takes writes, this node is an Up member of its cluster, and every tailer keeps up; 503
+    /// "degraded" with the reason while the store cannot write (a full disk), while the node has not joined (or is
+    /// leaving, or shares its hostname with another member: <see cref="ClusterHealth"/>), or while a tailer is stuck
+    /// (its stores not acknowledging) or failing repeatedly.
     /// </summary>
     [RequiresScope(EndpointAccess.Operations)]
     [HttpGet("/health")]
@@ -57,9 +59,11 @@ public sealed class HealthController(
         }
 
         var stuck = ingestion?.Stuck ?? [];
+        var membership = ClusterHealth.Problem(cluster.SelfMember, state, settings.SeedNodes);
         var reason = storage.Reason
+            ?? membership
             ?? (stuck.Count == 0 ? null : "ingestion: " + string.Join("; ", stuck.Select(s => $"{s.Path}: {s.Reason}")));
-        var healthy = storage.Healthy && stuck.Count == 0;
+        var healthy = storage.Healthy && membership is null && stuck.Count == 0;
         return StatusCode(healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable, new HealthResponse(
             Status: healthy ? "healthy" : "degraded",
             Reason: reason,

@@ -155,9 +155,9 @@ public sealed class LogAggregatorConfigTests
     }
 
     [Fact]
-    public void A_node_keys_its_own_state_by_hostname_alone_on_the_embedded_store_and_by_host_and_port_on_postgresql()
+    public void A_node_keys_its_own_state_by_its_hostname_alone_on_either_store()
     {
-        // Nodes sharing one PostgreSQL journal may share a host: the hostname alone would give them one tailer id.
+        // DESIGN.md section 5: a node restarted on another port resumes its files; two nodes never share a hostname.
         var embedded = Load(new() { ["AKKA_HOSTNAME"] = "10.0.0.5", ["AKKA_PORT"] = "4060" });
         var shared = Load(new()
         {
@@ -168,7 +168,7 @@ public sealed class LogAggregatorConfigTests
         });
 
         Assert.Equal("10.0.0.5", embedded.NodeName);
-        Assert.Equal("10.0.0.5:4060", shared.NodeName);
+        Assert.Equal("10.0.0.5", shared.NodeName);
     }
 
     [Fact]

@@ -4,17 +4,19 @@ using LogAggregator.Testing;
 namespace LogAggregator.EndToEnd.Tests;
 
 /// <summary>
-/// One node of a test cluster: a <see cref="ServerProcess"/> on the shared PostgreSQL database, with a fixed Akka
-/// port (so a restarted node keeps its address and its state), the cluster's seeds, HERMES at a fake, and an
-/// operator file that makes the split-brain resolver decide in seconds instead of 20.
+/// One node of a test cluster: a <see cref="ServerProcess"/> on the shared PostgreSQL database, with a loopback host
+/// of its own (AKKA_HOSTNAME keys a node's tailers and discovery, so every node needs its own, as on real machines)
+/// and a fixed Akka port (so a restarted node keeps its address), the cluster's seeds, HERMES at a fake, and an
+/// operator file that makes the split-brain resolver decide in seconds instead of 20. HTTP stays on 127.0.0.1.
 /// </summary>
 public sealed class ClusterNode : IAsyncDisposable
 {
     private int _lines;
 
-    public ClusterNode(int number, int akkaPort, string seeds, string connectionString, string hermesUrl)
+    public ClusterNode(int number, string host, int akkaPort, string seeds, string connectionString, string hermesUrl)
     {
         Number = number;
+        Host = host;
         AkkaPort = akkaPort;
         Server = new ServerProcess();
         var config = Path.Combine(Server.Root, "cluster.conf");
@@ -30,7 +32,7 @@ public sealed class ClusterNode : IAsyncDisposable
         Server.Environment["LOG_AGGREGATOR_CONFIG"] = config;
         Server.Environment["DATABASE_PROVIDER"] = "postgresql";
         Server.Environment["DATABASE_CONNECTION"] = connectionString;
-        Server.Environment["AKKA_HOSTNAME"] = "127.0.0.1";
+        Server.Environment["AKKA_HOSTNAME"] = host;
         Server.Environment["AKKA_PORT"] = akkaPort.ToString();
         Server.Environment["AKKA_SEEDS"] = seeds;
         Server.Environment["HERMES_URL"] = hermesUrl;
@@ -38,9 +40,11 @@ public sealed class ClusterNode : IAsyncDisposable
 
     public int Number { get; }
 
+    public string Host { get; }
+
     public int AkkaPort { get; }
 
-    public string Address => $"akka.tcp://log-aggregator@127.0.0.1:{AkkaPort}";
+    public string Address => $"akka.tcp://log-aggregator@{Host}:{AkkaPort}";
 
     public ServerProcess Server { get; }
 

@@ -33,14 +33,6 @@ public sealed record LogAggregatorSettings
     public SecuritySettings Security { get; init; } = SecuritySettings.Open;
 
     public string StateDatabasePath => Path.Combine(AggregatedDir, "state.db");
-
-    /// <summary>
-    /// What this node's own actor state (its discovery, its tailers) and its source marks are keyed by. On PostgreSQL
-    /// every node writes one journal and one store, and several nodes may share a host (or a hostname), so the key is
-    /// <c>host:port</c>, the node's cluster address: fixed as long as AKKA_PORT is. On the embedded store the state file
-    /// is this node's alone, and the key stays the hostname it always was, so existing state files resume.
-    /// </summary>
-    public string NodeName => DatabaseProvider == DatabaseProvider.PostgreSql ? $"{AkkaHostname}:{AkkaPort}" : AkkaHostname;
 }
 
 /// <param name="TailHeartbeat">How often a live-tail stream gets a comment line, so proxies and clients see it alive.</param>

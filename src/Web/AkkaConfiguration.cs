@@ -1,6 +1,7 @@
 using Akka.Cluster;
 using Akka.Cluster.Hosting;
 using Akka.Configuration;
+using Akka.Event;
 using Akka.Hosting;
 using Akka.Persistence.Sql;
 using LogAggregator.Alerting;
@@ -52,9 +53,37 @@ public static class AkkaConfiguration
                     {
                         cluster.Join(cluster.SelfAddress);
                     }
+
+                    if (settings.DatabaseProvider == DatabaseProvider.PostgreSql)
+                    {
+                        cluster.RegisterOnMemberUp(() => ReportHostnameClash(cluster, system.Log));
+                    }
                 });
         });
         return services;
+    }
+
+    /// <summary>
+    /// A node's own state in the shared database (its discovered files, its tailers' checkpoints and the store's source
+    /// marks) is keyed by AKKA_HOSTNAME (DESIGN.md section 5), so two live nodes with one hostname would read and write
+    /// each other's checkpoints: lines skipped or stored twice. Checked once this node is Up, by the newer node, against
+    /// the members already there; an earlier incarnation of this very address is not a clash.
+    /// </summary>
+    private static void ReportHostnameClash(Cluster cluster, ILoggingAdapter log)
+    {
+        var self = cluster.SelfAddress;
+        var clashing = cluster.State.Members
+            .Where(m => m.Status is MemberStatus.Joining or MemberStatus.WeaklyUp or MemberStatus.Up or MemberStatus.Leaving)
+            .Where(m => !m.Address.Equals(self) && string.Equals(m.Address.Host, self.Host, StringComparison.OrdinalIgnoreCase))
+            .Select(m => m.Address.ToString())
+            .ToList();
+        if (clashing.Count > 0)
+        {
+            log.Error(
+                "Member(s) {Members} have this node's AKKA_HOSTNAME {Hostname}: tailer checkpoints and source marks are keyed by hostname, "
+                + "so these nodes would overwrite each other's and skip or repeat lines. Give each node its own AKKA_HOSTNAME.",
+                string.Join(", ", clashing), self.Host);
+        }
     }
 
     /// <summary>

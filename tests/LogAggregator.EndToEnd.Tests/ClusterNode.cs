@@ -5,18 +5,19 @@ using LogAggregator.Testing;
 namespace LogAggregator.EndToEnd.Tests;
 
 /// <summary>
-/// One node of a test cluster: a <see cref="ServerProcess"/> on the shared PostgreSQL database, with a loopback
-/// address of its own as its <c>AKKA_HOSTNAME</c> (127.0.0.N, as a node on its own machine has: its state is keyed by
-/// it), an Akka port, the cluster's seeds, HERMES at a fake, and an operator file that makes the split-brain resolver
-/// decide in seconds instead of 20.
+/// One node of a test cluster: a <see cref="ServerProcess"/> on the shared PostgreSQL database, with a loopback host
+/// of its own (AKKA_HOSTNAME keys a node's tailers and discovery, so every node needs its own, as on real machines)
+/// and a fixed Akka port (so a restarted node keeps its address), the cluster's seeds, HERMES at a fake, and an
+/// operator file that makes the split-brain resolver decide in seconds instead of 20. HTTP stays on 127.0.0.1.
 /// </summary>
 public sealed class ClusterNode : IAsyncDisposable
 {
     private int _lines;
 
-    public ClusterNode(int number, int akkaPort, string seeds, string connectionString, string hermesUrl)
+    public ClusterNode(int number, string host, int akkaPort, string seeds, string connectionString, string hermesUrl)
     {
         Number = number;
+        Host = host;
         AkkaPort = akkaPort;
         // The tests wait for membership themselves: a node that is not the first seed may wait for the others.
         Server = new ServerProcess { WaitForMembership = false };
@@ -33,7 +34,7 @@ public sealed class ClusterNode : IAsyncDisposable
         Server.Environment["LOG_AGGREGATOR_CONFIG"] = config;
         Server.Environment["DATABASE_PROVIDER"] = "postgresql";
         Server.Environment["DATABASE_CONNECTION"] = connectionString;
-        Server.Environment["AKKA_HOSTNAME"] = Host;
+        Server.Environment["AKKA_HOSTNAME"] = host;
         Server.Environment["AKKA_PORT"] = akkaPort.ToString();
         Server.Environment["AKKA_SEEDS"] = seeds;
         Server.Environment["HERMES_URL"] = hermesUrl;
@@ -41,10 +42,9 @@ public sealed class ClusterNode : IAsyncDisposable
 
     public int Number { get; }
 
-    public int AkkaPort { get; private set; }
+    public string Host { get; }
 
-    /// <summary>This node's <c>AKKA_HOSTNAME</c>: Linux routes all of 127.0.0.0/8 to the loopback interface.</summary>
-    public string Host => $"127.0.0.{Number}";
+    public int AkkaPort { get; private set; }
 
     public string Address => $"akka.tcp://log-aggregator@{Host}:{AkkaPort}";
 

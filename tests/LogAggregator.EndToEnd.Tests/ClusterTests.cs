@@ -21,9 +21,11 @@ public sealed class ClusterTests(ITestOutputHelper output)
     {
         using var hermes = FakeHermes.Start();
         var database = await PostgresCluster.Instance.CreateDatabaseAsync();
-        var ports = Enumerable.Range(0, 3).Select(_ => ServerLaunch.FreePort()).ToList();
-        var seeds = $"127.0.0.1:{ports[0]},127.0.0.2:{ports[1]}";
-        var nodes = Enumerable.Range(0, 3).Select(i => new ClusterNode(i + 1, ports[i], seeds, database, hermes.Url)).ToList();
+        // A loopback host per node (Linux routes all of 127.0.0.0/8 to lo), as three machines would have.
+        var hosts = new[] { "127.0.0.1", "127.0.0.2", "127.0.0.3" };
+        var ports = hosts.Select(_ => ServerLaunch.FreePort()).ToList();
+        var seeds = $"{hosts[0]}:{ports[0]},{hosts[1]}:{ports[1]}";
+        var nodes = Enumerable.Range(0, 3).Select(i => new ClusterNode(i + 1, hosts[i], ports[i], seeds, database, hermes.Url)).ToList();
         try
         {
             // Started together: they create the schema and the journal's tables at the same moment.
@@ -142,6 +144,25 @@ public sealed class ClusterTests(ITestOutputHelper output)
             var pages = PagesFor(hermes, "");
             Assert.Equal(3 + 2 * ErrorAgents, pages.Count);
             Assert.Equal(pages.Count, pages.Select(p => p.Key).Distinct().Count());
+
+            // A fourth node given node 3's hostname would share its checkpoints: it says so in an error, and both are
+            // degraded on /health (a load balancer stops sending them traffic), naming the other.
+            Assert.All(nodes, node => Assert.DoesNotContain(HostnameClash, node.Server.Output, StringComparison.Ordinal));
+            var twin = new ClusterNode(4, hosts[2], ServerLaunch.FreePort(), seeds, database, hermes.Url);
+            nodes.Add(twin);
+            await twin.StartAsync();
+            await ServerProcess.EventuallyAsync(
+                () => Task.FromResult(twin.Server.Output), output => output.Contains(HostnameClash, StringComparison.Ordinal), Wait);
+            Assert.Contains(nodes[2].Address, twin.Server.Output, StringComparison.Ordinal);
+            foreach (var (node, other) in new[] { (twin, nodes[2]), (nodes[2], twin) })
+            {
+                var health = await ServerProcess.EventuallyAsync(
+                    node.HealthAsync,
+                    h => h.Status == System.Net.HttpStatusCode.ServiceUnavailable
+                         && h.Body.GetProperty("reason").GetString()!.Contains("AKKA_HOSTNAME", StringComparison.Ordinal),
+                    Wait);
+                Assert.Contains($"{other.Address} shares this node's AKKA_HOSTNAME {hosts[2]}", health.Body.GetProperty("reason").GetString());
+            }
         }
         catch
         {
@@ -165,6 +186,8 @@ public sealed class ClusterTests(ITestOutputHelper output)
             await PostgresCluster.Instance.DropDatabaseAsync(database);
         }
     }
+
+    private const string HostnameClash = "have this node's AKKA_HOSTNAME";
 
     private static string ErrorAgent(int i) => $"payer-{i}";
 

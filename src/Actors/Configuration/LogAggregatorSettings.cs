@@ -34,14 +34,6 @@ public sealed record LogAggregatorSettings
     public SecuritySettings Security { get; init; } = SecuritySettings.Open;
 
     public string StateDatabasePath => Path.Combine(AggregatedDir, "state.db");
-
-    /// <summary>
-    /// What this node's own actor state (its discovery, its tailers) and its source marks are keyed by: its
-    /// <c>AKKA_HOSTNAME</c> (DESIGN.md section 5). In a cluster every node writes one journal and one store, so every
-    /// node needs a hostname of its own (<c>/health</c> is degraded when two members share one); the port is not part
-    /// of it, so a node restarted on another port still resumes its files where it stopped.
-    /// </summary>
-    public string NodeName => AkkaHostname;
 }
 
 /// <param name="TailHeartbeat">How often a live-tail stream gets a comment line, so proxies and clients see it alive.</param>

@@ -69,7 +69,7 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
         _store = store;
         _agentStores = agentStores;
         _clock = clock ?? TimeProvider.System;
-        PersistenceId = $"source-discovery-{settings.NodeName}";
+        PersistenceId = $"source-discovery-{settings.AkkaHostname}";
 
         Recover<SnapshotOffer>(offer =>
         {
@@ -389,7 +389,7 @@ public sealed class SourceDiscovery : ReceivePersistentActor, IWithTimers
 
         _starting.Add(identity);
 
-        var props = FileTailer.Props(identity, path, _settings.NodeName, _settings.Ingestion, _store, _agentStores, _clock, cursor)
+        var props = FileTailer.Props(identity, path, _settings.AkkaHostname, _settings.Ingestion, _store, _agentStores, _clock, cursor)
             .WithDispatcher(IngestionDispatcher.Id);
         var tailer = Context.ActorOf(props, "file-tailer-" + Uri.EscapeDataString(identity));
         Context.Watch(tailer);

@@ -155,23 +155,6 @@ public sealed class LogAggregatorConfigTests
     }
 
     [Fact]
-    public void A_node_keys_its_own_state_by_its_hostname_alone_on_either_store()
-    {
-        // DESIGN.md section 5: a node restarted on another port resumes its files; two nodes never share a hostname.
-        var embedded = Load(new() { ["AKKA_HOSTNAME"] = "10.0.0.5", ["AKKA_PORT"] = "4060" });
-        var shared = Load(new()
-        {
-            ["AKKA_HOSTNAME"] = "10.0.0.5",
-            ["AKKA_PORT"] = "4060",
-            ["DATABASE_PROVIDER"] = "postgresql",
-            ["DATABASE_CONNECTION"] = "Host=db;Database=logs",
-        });
-
-        Assert.Equal("10.0.0.5", embedded.NodeName);
-        Assert.Equal("10.0.0.5", shared.NodeName);
-    }
-
-    [Fact]
     public void Seed_nodes_with_the_embedded_store_stop_start_up_naming_both_settings()
     {
         // Each node would write its own DuckDB files with colliding ids and answer for its own entries only.

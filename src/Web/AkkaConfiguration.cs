@@ -1,6 +1,7 @@
 using Akka.Cluster;
 using Akka.Cluster.Hosting;
 using Akka.Configuration;
+using Akka.Event;
 using Akka.Hosting;
 using Akka.Persistence.Sql;
 using LogAggregator.Alerting;
@@ -18,6 +19,11 @@ public static class AkkaConfiguration
     public static IServiceCollection AddLogAggregatorActors(this IServiceCollection services, Config hocon, LogAggregatorSettings settings)
     {
         services.AddSingleton(new AlertRules(settings.Alerting));
+        if (settings.DatabaseProvider == DatabaseProvider.PostgreSql)
+        {
+            services.AddHostedService(provider => new StateTables(settings.DatabaseConnection, provider.GetRequiredService<ILogger<StateTables>>()));
+        }
+
         services.AddAkka(SeedNodes.SystemName, (builder, _) =>
         {
             builder
@@ -47,9 +53,37 @@ public static class AkkaConfiguration
                     {
                         cluster.Join(cluster.SelfAddress);
                     }
+
+                    if (settings.DatabaseProvider == DatabaseProvider.PostgreSql)
+                    {
+                        cluster.RegisterOnMemberUp(() => ReportHostnameClash(cluster, system.Log));
+                    }
                 });
         });
         return services;
+    }
+
+    /// <summary>
+    /// A node's own state in the shared database (its discovered files, its tailers' checkpoints and the store's source
+    /// marks) is keyed by AKKA_HOSTNAME (DESIGN.md section 5), so two live nodes with one hostname would read and write
+    /// each other's checkpoints: lines skipped or stored twice. Checked once this node is Up, by the newer node, against
+    /// the members already there; an earlier incarnation of this very address is not a clash.
+    /// </summary>
+    private static void ReportHostnameClash(Cluster cluster, ILoggingAdapter log)
+    {
+        var self = cluster.SelfAddress;
+        var clashing = cluster.State.Members
+            .Where(m => m.Status is MemberStatus.Joining or MemberStatus.WeaklyUp or MemberStatus.Up or MemberStatus.Leaving)
+            .Where(m => !m.Address.Equals(self) && string.Equals(m.Address.Host, self.Host, StringComparison.OrdinalIgnoreCase))
+            .Select(m => m.Address.ToString())
+            .ToList();
+        if (clashing.Count > 0)
+        {
+            log.Error(
+                "Member(s) {Members} have this node's AKKA_HOSTNAME {Hostname}: tailer checkpoints and source marks are keyed by hostname, "
+                + "so these nodes would overwrite each other's and skip or repeat lines. Give each node its own AKKA_HOSTNAME.",
+                string.Join(", ", clashing), self.Host);
+        }
     }
 
     /// <summary>
@@ -91,15 +125,23 @@ public static class AkkaConfiguration
         """);
 
     /// <summary>
-    /// Actor state (tailer checkpoints, discovered files, alert decisions, the outbox) lives in Akka.Persistence.Sql on
-    /// an embedded SQLite file (<see cref="StateDatabase"/>). The journal writes through an Akka.Streams queue whose
-    /// stages would run on the default dispatcher, the .NET thread pool that also serves HTTP; Microsoft.Data.Sqlite
-    /// does its I/O synchronously, so each commit (and its sync to disk) would hold a pool thread. They run on a
-    /// dispatcher of their own instead. In a cluster of one this process is the state file's only writer, so the
-    /// journal and snapshot store skip the recovery reads of ids that have nothing stored (<see cref="FreshPersistenceIds"/>).
+    /// Actor state (tailer checkpoints, discovered files, alert decisions, the outbox) lives in Akka.Persistence.Sql:
+    /// on the embedded store in a SQLite file of this node's own (<see cref="StateDatabase"/>), on PostgreSQL in the
+    /// same database as the entries, so a shard or a singleton that moves to another node finds its state there
+    /// (<see cref="StateTables"/> creates the tables before the actor system starts). The journal writes through an
+    /// Akka.Streams queue whose stages would run on the default dispatcher, the .NET thread pool that also serves HTTP;
+    /// Microsoft.Data.Sqlite does its I/O synchronously, so each commit (and its sync to disk) would hold a pool thread.
+    /// They run on a dispatcher of their own instead. Only in a cluster of one on the SQLite file is this process the
+    /// state's only writer, so only there do the journal and snapshot store skip the recovery reads of ids that have
+    /// nothing stored (<see cref="FreshPersistenceIds"/>).
     /// </summary>
     private static Config PersistenceConfig(LogAggregatorSettings settings)
     {
+        if (settings.DatabaseProvider == DatabaseProvider.PostgreSql)
+        {
+            return SharedPersistenceConfig(settings);
+        }
+
         var connection = System.Text.Json.JsonSerializer.Serialize(
             $"Data Source={settings.StateDatabasePath};Cache=Shared;Pooling=True;Default Timeout=30");
         var onlyWriter = settings.SeedNodes.Count == 0;
@@ -124,6 +166,36 @@ public static class AkkaConfiguration
                 auto-initialize = on
               }
             }
+            """).WithFallback(PersistenceDispatcher);
+    }
+
+    /// <summary>
+    /// The journal and snapshot store of a cluster, in the log store's PostgreSQL database (tables <c>journal</c>,
+    /// <c>tags</c> and <c>snapshot</c>, beside the store's <c>log_*</c>). Auto-initialize stays off: three nodes
+    /// starting together would race on CREATE TABLE; <see cref="StateTables"/> creates them under the store's
+    /// schema lock instead.
+    /// </summary>
+    private static Config SharedPersistenceConfig(LogAggregatorSettings settings)
+    {
+        var connection = System.Text.Json.JsonSerializer.Serialize(settings.DatabaseConnection);
+        return ConfigurationFactory.ParseString($$"""
+            akka.persistence {
+              journal.sql {
+                connection-string = {{connection}}
+                provider-name = "{{LinqToDB.ProviderName.PostgreSQL}}"
+                auto-initialize = off
+                materializer-dispatcher = "log-aggregator-persistence-dispatcher"
+              }
+              snapshot-store.sql {
+                connection-string = {{connection}}
+                provider-name = "{{LinqToDB.ProviderName.PostgreSQL}}"
+                auto-initialize = off
+              }
+            }
+            """).WithFallback(PersistenceDispatcher);
+    }
+
+    private static readonly Config PersistenceDispatcher = ConfigurationFactory.ParseString("""
             log-aggregator-persistence-dispatcher {
               type = ForkJoinDispatcher
               throughput = 100
@@ -132,5 +204,4 @@ public static class AkkaConfiguration
               }
             }
             """);
-    }
 }

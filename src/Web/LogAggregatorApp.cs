@@ -36,7 +36,12 @@ public static class LogAggregatorApp
         var directoryLock = DataDirectoryLock.Acquire(settings.AggregatedDir);
         try
         {
-            StateDatabase.Prepare(settings.StateDatabasePath);
+            if (settings.DatabaseProvider == DatabaseProvider.Embedded)
+            {
+                // On PostgreSQL the actor state is in the database: no state file.
+                StateDatabase.Prepare(settings.StateDatabasePath);
+            }
+
             return Build(rest, settings, hocon, directoryLock, decorateStore);
         }
         catch

@@ -33,6 +33,12 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>With API keys on: a key with the read scope, for the readiness probe only.</summary>
     public string? ReadKey { get; set; }
 
+    /// <summary>
+    /// Whether a start waits until the node is an Up member of its cluster (until then <c>/health</c> is degraded).
+    /// A cluster of one joins itself within a second; a node of a larger cluster may wait for its seeds.
+    /// </summary>
+    public bool WaitForMembership { get; set; } = true;
+
     public string Output => _server?.Output ?? "";
 
     /// <summary>The running server's process id (the `dotnet` host runs the server in-process).</summary>
@@ -77,7 +83,7 @@ public sealed class ServerProcess : IAsyncDisposable
                     request.Headers.Add("X-API-Key", ReadKey);
                 }
 
-                if ((await Client.SendAsync(request)).IsSuccessStatusCode)
+                if ((await Client.SendAsync(request)).IsSuccessStatusCode && (!WaitForMembership || await IsUpMemberAsync()))
                 {
                     return;
                 }
@@ -93,6 +99,16 @@ public sealed class ServerProcess : IAsyncDisposable
         }
 
         throw new TimeoutException($"the server was not ready within 60 s:\n{Output}");
+    }
+
+    /// <summary>Whether <c>/health</c> (whatever its status code) lists this node as an Up member.</summary>
+    private async Task<bool> IsUpMemberAsync()
+    {
+        using var response = await Client.GetAsync("/health");
+        var cluster = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("cluster");
+        var self = cluster.GetProperty("self").GetString();
+        return cluster.GetProperty("members").EnumerateArray()
+            .Any(m => m.GetProperty("address").GetString() == self && m.GetProperty("status").GetString() == "Up");
     }
 
     /// <summary>SIGTERM, as systemd stops it; waits for a clean exit.</summary>

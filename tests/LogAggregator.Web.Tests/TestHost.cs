@@ -67,7 +67,10 @@ public sealed class TestHost : IAsyncDisposable
         return host;
     }
 
-    /// <summary>The actors are up once the stores answer; the HTTP listener comes up before them.</summary>
+    /// <summary>
+    /// The actors are up once the stores answer and the node is an Up member of its cluster of one (until then
+    /// <c>/health</c> is degraded); the HTTP listener comes up before them.
+    /// </summary>
     private async Task WaitUntilReadyAsync(string? readKey)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -82,7 +85,8 @@ public sealed class TestHost : IAsyncDisposable
                 }
 
                 var response = await Client.SendAsync(request);
-                if (response.IsSuccessStatusCode)
+                if (response.IsSuccessStatusCode
+                    && Akka.Cluster.Cluster.Get(Services.GetRequiredService<Akka.Actor.ActorSystem>()).SelfMember.Status == Akka.Cluster.MemberStatus.Up)
                 {
                     return;
                 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Akka.Configuration;
+using Akka.Configuration.Hocon;
 using LogAggregator.Storage.DuckDb;
 
 namespace LogAggregator.Configuration;
@@ -69,21 +70,39 @@ public static class LogAggregatorConfig
         return result;
     }
 
+    /// <summary>
+    /// Reads a HOCON file whose <c>include "other.conf"</c> lines name files relative to the file that includes them
+    /// (so the nodes of a cluster can share one file and keep only their own address apart); what a file says itself
+    /// wins over what it includes.
+    /// </summary>
     private static Config ReadFile(string path)
+    {
+        try
+        {
+            return new Config(Parse(path, depth: 0));
+        }
+        catch (Exception e) when (e is not ConfigurationException)
+        {
+            throw new ConfigurationException($"configuration file '{path}' is not valid HOCON: {OneLine(e.Message)}");
+        }
+    }
+
+    private const int MaxIncludeDepth = 16;
+
+    private static HoconRoot Parse(string path, int depth)
     {
         if (!File.Exists(path))
         {
             throw new ConfigurationException($"configuration file '{path}' does not exist");
         }
 
-        try
+        if (depth > MaxIncludeDepth)
         {
-            return ConfigurationFactory.ParseString(File.ReadAllText(path));
+            throw new ConfigurationException($"configuration file '{path}': includes nest deeper than {MaxIncludeDepth} (a file including itself?)");
         }
-        catch (Exception e) when (e is not ConfigurationException)
-        {
-            throw new ConfigurationException($"configuration file '{path}' is not valid HOCON: {OneLine(e.Message)}");
-        }
+
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        return Parser.Parse(File.ReadAllText(path), included => Parse(Path.Combine(directory, included), depth + 1));
     }
 
     /// <summary>Each variable is checked here so that its error names the variable, not the HOCON path.</summary>

@@ -1,5 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
+using Akka.Cluster.Sharding;
+using LogAggregator.Alerting;
 using Akka.Hosting;
 using LogAggregator.Configuration;
 using LogAggregator.Ingestion;
@@ -15,8 +17,10 @@ public sealed class HealthController(
     : ControllerBase
 {
     /// <summary>
-    /// 200 while the store takes writes and every tailer keeps up; 503 "degraded" with the reason while the store
-    /// cannot write (a full disk) or a tailer is stuck (its stores not acknowledging) or failing repeatedly.
+    /// 200 while the store takes writes, this node is an Up member of its cluster, and every tailer keeps up; 503
+    /// "degraded" with the reason while the store cannot write (a full disk), while the node has not joined (or is
+    /// leaving, or shares its hostname with another member: <see cref="ClusterHealth"/>), or while a tailer is stuck
+    /// (its stores not acknowledging) or failing repeatedly.
     /// </summary>
     [RequiresScope(EndpointAccess.Operations)]
     [HttpGet("/health")]
@@ -39,10 +43,27 @@ public sealed class HealthController(
             // Health answers even when discovery is busy; the ingestion part is simply left out.
         }
 
+        var regions = new List<ShardRegionResponse>();
+        foreach (var (name, region) in LocalRegions())
+        {
+            try
+            {
+                var local = await region.Ask<CurrentShardRegionState>(
+                    GetShardRegionState.Instance, TimeSpan.FromSeconds(2), HttpContext.RequestAborted);
+                regions.Add(new ShardRegionResponse(name, local.Shards.Count, local.Shards.Sum(shard => shard.EntityIds.Count)));
+            }
+            catch (AskTimeoutException)
+            {
+                // A region busy handing over is left out, as discovery is.
+            }
+        }
+
         var stuck = ingestion?.Stuck ?? [];
+        var membership = ClusterHealth.Problem(cluster.SelfMember, state, settings.SeedNodes);
         var reason = storage.Reason
+            ?? membership
             ?? (stuck.Count == 0 ? null : "ingestion: " + string.Join("; ", stuck.Select(s => $"{s.Path}: {s.Reason}")));
-        var healthy = storage.Healthy && stuck.Count == 0;
+        var healthy = storage.Healthy && membership is null && stuck.Count == 0;
         return StatusCode(healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable, new HealthResponse(
             Status: healthy ? "healthy" : "degraded",
             Reason: reason,
@@ -63,7 +84,23 @@ public sealed class HealthController(
             Cluster: new ClusterResponse(
                 cluster.SelfAddress.ToString(),
                 state.Leader?.ToString(),
-                state.Members.Select(m => new MemberResponse(m.Address.ToString(), m.Status.ToString(), m.Roles.ToList())).ToList())));
+                state.Members.Select(m => new MemberResponse(m.Address.ToString(), m.Status.ToString(), m.Roles.ToList())).ToList(),
+                regions)));
+    }
+
+    /// <summary>The shard regions this node runs (the alert thresholds only while alerting is on).</summary>
+    private IEnumerable<(string Name, IActorRef Region)> LocalRegions()
+    {
+        var registry = ActorRegistry.For(system);
+        if (registry.TryGet<AgentStore>(out var stores))
+        {
+            yield return (AgentStore.RegionName, stores);
+        }
+
+        if (registry.TryGet<AlertThreshold>(out var thresholds))
+        {
+            yield return (AlertThreshold.RegionName, thresholds);
+        }
     }
 }
 
@@ -79,6 +116,10 @@ public sealed record IngestionResponse(int TailedFiles, int Starting, IReadOnlyL
 /// <summary>A file skipped by discovery, or a tailer stuck or failing, and why.</summary>
 public sealed record FileProblemResponse(string Path, string Reason);
 
-public sealed record ClusterResponse(string Self, string? Leader, IReadOnlyList<MemberResponse> Members);
+/// <param name="Shards">The shard regions' shards and live entities hosted on this node, so an operator sees them spread.</param>
+public sealed record ClusterResponse(string Self, string? Leader, IReadOnlyList<MemberResponse> Members, IReadOnlyList<ShardRegionResponse> Shards);
+
+/// <summary>One shard region on this node: how many of its shards live here, and how many entities are awake in them.</summary>
+public sealed record ShardRegionResponse(string Region, int Shards, int Entities);
 
 public sealed record MemberResponse(string Address, string Status, IReadOnlyList<string> Roles);

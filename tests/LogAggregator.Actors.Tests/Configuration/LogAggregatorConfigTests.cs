@@ -64,6 +64,70 @@ public sealed class LogAggregatorConfigTests
     }
 
     [Fact]
+    public void An_operator_file_includes_files_relative_to_itself_and_wins_over_them()
+    {
+        var directory = Directory.CreateTempSubdirectory("include-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(directory, "shared"));
+            File.WriteAllText(Path.Combine(directory, "shared", "retention.conf"), "log-aggregator.retention-days = 21");
+            File.WriteAllText(
+                Path.Combine(directory, "cluster.conf"),
+                "include \"shared/retention.conf\"\nlog-aggregator { collect-interval = 7s, hermes-url = \"http://cluster:1\" }");
+            var node = Path.Combine(directory, "node.conf");
+            File.WriteAllText(node, "include \"cluster.conf\"\nlog-aggregator.hermes-url = \"http://node:2\"");
+
+            var settings = Load([], node);
+
+            Assert.Equal(21, settings.RetentionDays);
+            Assert.Equal(TimeSpan.FromSeconds(7), settings.CollectInterval);
+            Assert.Equal("http://node:2", settings.HermesUrl);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void An_include_of_a_missing_file_stops_start_up_naming_it()
+    {
+        var node = Path.Combine(Path.GetTempPath(), $"node-{Guid.NewGuid():N}.conf");
+        File.WriteAllText(node, "include \"no-such-cluster.conf\"");
+        try
+        {
+            var error = Assert.Throws<ConfigurationException>(() => Load([], node));
+
+            Assert.Contains(Path.Combine(Path.GetTempPath(), "no-such-cluster.conf"), error.Message);
+            Assert.DoesNotContain('\n', error.Message);
+        }
+        finally
+        {
+            File.Delete(node);
+        }
+    }
+
+    [Theory]
+    [InlineData("node1.conf", "10.0.0.11")]
+    [InlineData("node2.conf", "10.0.0.12")]
+    [InlineData("node3.conf", "10.0.0.13")]
+    public void The_three_node_example_gives_each_node_its_address_and_all_the_same_cluster(string file, string host)
+    {
+        var example = Path.Combine(Path.GetDirectoryName(ShippedFile)!, "examples", "three-node");
+
+        var settings = Load([], Path.Combine(example, file));
+
+        Assert.Equal(host, settings.AkkaHostname);
+        Assert.Equal(4053, settings.AkkaPort);
+        Assert.Equal(DatabaseProvider.PostgreSql, settings.DatabaseProvider);
+        Assert.Contains("Host=10.0.0.10", settings.DatabaseConnection);
+        Assert.Equal(
+            ["akka.tcp://log-aggregator@10.0.0.11:4053", "akka.tcp://log-aggregator@10.0.0.12:4053"],
+            settings.SeedNodes);
+        Assert.Equal(100, settings.Cluster.Shards);
+    }
+
+    [Fact]
     public void Environment_variables_override_the_files()
     {
         var settings = Load(new()

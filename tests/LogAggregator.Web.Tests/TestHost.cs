@@ -10,11 +10,15 @@ namespace LogAggregator.Web.Tests;
 
 /// <summary>
 /// The real server, in this process, on a free loopback port, with its data in a fresh temporary directory
-/// and real DuckDB and SQLite files.
+/// and real DuckDB and SQLite files; or, compiled into LogAggregator.Web.Postgres.Tests (POSTGRES_STORE), with its
+/// entries and actor state in a fresh database of a real, throwaway PostgreSQL server, so the same API tests run
+/// against both stores.
 /// </summary>
 public sealed class TestHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
+
+    private string? _database;
 
     private TestHost(WebApplication app, string dataDir, string logDir)
     {
@@ -55,6 +59,13 @@ public sealed class TestHost : IAsyncDisposable
             ["AKKA_PORT"] = "0",
             ["HERMES_URL"] = "http://127.0.0.1:9",
         };
+#if POSTGRES_STORE
+        var database = await LogAggregator.Testing.PostgresCluster.Instance.CreateDatabaseAsync();
+        environment["DATABASE_PROVIDER"] = "postgresql";
+        environment["DATABASE_CONNECTION"] = database;
+#else
+        string? database = null;
+#endif
         foreach (var (key, value) in extraEnvironment ?? new Dictionary<string, string?>())
         {
             environment[key] = value;
@@ -62,7 +73,7 @@ public sealed class TestHost : IAsyncDisposable
 
         var app = LogAggregatorApp.Build(["--urls", "http://127.0.0.1:0"], environment, decorateStore);
         await app.StartAsync();
-        var host = new TestHost(app, dataDir, logDir) { ReadKey = readKey };
+        var host = new TestHost(app, dataDir, logDir) { ReadKey = readKey, _database = database };
         await host.WaitUntilReadyAsync(readKey);
         return host;
     }
@@ -142,6 +153,11 @@ public sealed class TestHost : IAsyncDisposable
         Client.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
+        if (_database is not null)
+        {
+            await LogAggregator.Testing.PostgresCluster.Instance.DropDatabaseAsync(_database);
+        }
+
         try
         {
             Directory.Delete(Path.GetDirectoryName(DataDir)!, recursive: true);

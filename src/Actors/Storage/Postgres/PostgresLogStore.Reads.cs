@@ -226,12 +226,25 @@ public sealed partial class PostgresLogStore
         command.Parameters.Add(new NpgsqlParameter<long>("hi", hi));
         command.Parameters.Add(new NpgsqlParameter<long>("first_minute", firstMinute));
         command.Parameters.Add(new NpgsqlParameter<long>("end_minute", endMinute));
-        command.CommandText = $"""
-            SELECT (SELECT count(*) FROM log_entries {where} AND day = ANY(@days) AND ts >= @lo AND ts < @whole_from)
-                 + (SELECT count(*) FROM log_entries {where} AND day = ANY(@days) AND ts >= @whole_to AND ts < @hi)
-                 + (SELECT coalesce(sum(count), 0) FROM log_minutes {where}
-                    AND day = ANY(@days) AND minute >= @first_minute AND minute < @end_minute)::bigint
-            """;
+        // Only the parts the range has: planning a statement over every day table costs about a millisecond each.
+        var parts = new List<string>();
+        if (lo < wholeFrom)
+        {
+            parts.Add($"(SELECT count(*) FROM log_entries {where} AND day = ANY(@days) AND ts >= @lo AND ts < @whole_from)");
+        }
+
+        if (wholeTo < hi)
+        {
+            parts.Add($"(SELECT count(*) FROM log_entries {where} AND day = ANY(@days) AND ts >= @whole_to AND ts < @hi)");
+        }
+
+        if (firstMinute < endMinute)
+        {
+            parts.Add($"(SELECT coalesce(sum(count), 0) FROM log_minutes {where} "
+                + "AND day = ANY(@days) AND minute >= @first_minute AND minute < @end_minute)::bigint");
+        }
+
+        command.CommandText = "SELECT " + string.Join(" + ", parts);
         return total + (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 

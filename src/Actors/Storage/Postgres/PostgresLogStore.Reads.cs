@@ -9,7 +9,7 @@ public sealed partial class PostgresLogStore
     public async Task<LogPage> QueryAsync(LogFilter filter, Paging paging, CancellationToken cancellationToken = default)
     {
         await ReadyAsync(cancellationToken).ConfigureAwait(false);
-        var total = (await CountAsync(filter, cancellationToken).ConfigureAwait(false)).Sum(c => c.Count);
+        var total = await TotalAsync(filter, cancellationToken).ConfigureAwait(false);
         if (total == 0 || paging.Limit <= 0 || paging.Offset >= total)
         {
             return new LogPage([], total);
@@ -132,20 +132,26 @@ public sealed partial class PostgresLogStore
             : null;
     }
 
-    /// <summary>Masking runs in .NET (the alerting's own <see cref="MessagePatterns"/>); equal messages arrive counted once.</summary>
+    /// <summary>
+    /// Masking runs in .NET (the alerting's own <see cref="MessagePatterns"/>), each distinct message once. The window's
+    /// error rows stream over unfolded: messages carrying ids are nearly all distinct (189,372 groups of 190,142 rows
+    /// in the 10M benchmark), so a GROUP BY only added a sort that spilled to disk (532 against 238 ms for the rows).
+    /// </summary>
     public async Task<ErrorSummary> ErrorSummaryAsync(DateTime from, DateTime to, int top, CancellationToken cancellationToken = default)
     {
         await ReadyAsync(cancellationToken).ConfigureAwait(false);
         await using var command = Command("");
-        var filter = new LogFilter(From: from, To: to, Levels: [Level.Error, Level.Critical, Level.Fatal]);
-        command.CommandText = $"SELECT agent, message, message_exact, count(*) FROM log_entries {PostgresRows.Where(filter, command)} "
-            + "GROUP BY agent, message, message_exact";
+        // "level >= Error" spelled as the partial index log_entries_errors_ts is, so the planner can prove it applies and
+        // reads the window's error rows alone instead of every row of the window.
+        var filter = new LogFilter(From: from, To: to);
+        command.CommandText = $"SELECT agent, message, message_exact FROM log_entries {PostgresRows.Where(filter, command)} "
+            + $"AND level >= {(short)Level.Error}";
         var tally = new ErrorTally();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             var message = PostgresText.Read(reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
-            tally.Add(PostgresText.Decode(reader.GetString(0)), message, checked((int)reader.GetInt64(3)));
+            tally.Add(PostgresText.Decode(reader.GetString(0)), message);
         }
 
         return tally.Summary(top);
@@ -158,49 +164,16 @@ public sealed partial class PostgresLogStore
     public async Task<IReadOnlyList<AgentLevelCount>> CountAsync(LogFilter filter, CancellationToken cancellationToken = default)
     {
         await ReadyAsync(cancellationToken).ConfigureAwait(false);
-        if (PostgresRows.LevelsOf(filter) is { Length: 0 } || filter.From is { } f && PostgresRows.Ceiling(f) is null)
+        if (await CountersAsync(filter, cancellationToken).ConfigureAwait(false) is not { } counters)
         {
             return [];
         }
 
-        var from = filter.From is { } start ? PostgresRows.Ceiling(start)!.Value : long.MinValue;
-        var to = filter.To is { } end && PostgresRows.Ceiling(end) is { } bound ? bound : long.MaxValue;
-        var counts = new Dictionary<(string Agent, Level Level), long>();
-        var cut = new List<DateOnly>();
-        await using (var command = Command(""))
-        {
-            command.Parameters.Add(new NpgsqlParameter<long>("lo", from));
-            command.Parameters.Add(new NpgsqlParameter<long>("hi", to));
-            command.CommandText = $"""
-                SELECT day, agent, level, count, min_ts >= @lo AND max_ts < @hi AS inside, max_ts < @lo OR min_ts >= @hi AS outside
-                FROM log_counts {CountsWhere(filter, command)}
-                """;
-            var inside = new List<(DateOnly Day, string Agent, Level Level, long Count)>();
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                var day = reader.GetFieldValue<DateOnly>(0);
-                if (reader.GetBoolean(4))
-                {
-                    inside.Add((day, reader.GetString(1), (Level)reader.GetInt16(2), reader.GetInt64(3)));
-                }
-                else if (!reader.GetBoolean(5) && !cut.Contains(day))
-                {
-                    cut.Add(day);
-                }
-            }
-
-            foreach (var row in inside.Where(r => !cut.Contains(r.Day)))
-            {
-                var key = (PostgresText.Decode(row.Agent), row.Level);
-                counts[key] = counts.GetValueOrDefault(key) + row.Count;
-            }
-        }
-
-        if (cut.Count > 0)
+        var counts = counters.Counts;
+        if (counters.Cut.Count > 0)
         {
             await using var command = Command("");
-            command.Parameters.Add(new NpgsqlParameter<DateOnly[]>("days", cut.ToArray()));
+            command.Parameters.Add(new NpgsqlParameter<DateOnly[]>("days", counters.Cut.Keys.ToArray()));
             command.CommandText = $"SELECT agent, level, count(*) FROM log_entries {PostgresRows.Where(filter, command)} AND day = ANY(@days) GROUP BY 1, 2";
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -212,6 +185,114 @@ public sealed partial class PostgresLogStore
 
         return counts.Select(c => new AgentLevelCount(c.Key.Agent, c.Key.Level, c.Value)).ToList();
     }
+
+    /// <summary>
+    /// A page's total: as <see cref="CountAsync"/>, except that a day the range cuts through is not counted from all
+    /// its entries in the range but from <c>log_minutes</c> (kept in the appends' transactions, keyed by the entry's
+    /// own minute, so late arrivals count where they belong) for the whole minutes, and from its entries only in the
+    /// partial minutes at the range's two ends. A deep page of a 4-hour window so reads minutes, not 238,000 rows.
+    /// </summary>
+    private async Task<long> TotalAsync(LogFilter filter, CancellationToken cancellationToken)
+    {
+        if (await CountersAsync(filter, cancellationToken).ConfigureAwait(false) is not { } counters)
+        {
+            return 0;
+        }
+
+        var total = counters.Counts.Values.Sum();
+        if (counters.Cut.Count == 0)
+        {
+            return total;
+        }
+
+        // No entry of the cut days lies outside their oldest and newest timestamps: the range shrinks to them.
+        var lo = Math.Max(counters.From, counters.Cut.Values.Min(s => s.Min));
+        var hi = Math.Min(counters.To, counters.Cut.Values.Max(s => s.Max) + 1);
+        if (lo >= hi)
+        {
+            return total;
+        }
+
+        var firstMinute = (lo + PostgresRows.MicrosPerMinute - 1) / PostgresRows.MicrosPerMinute;
+        var endMinute = hi / PostgresRows.MicrosPerMinute;
+        var wholeFrom = Math.Min(firstMinute * PostgresRows.MicrosPerMinute, hi);
+        var wholeTo = Math.Max(endMinute * PostgresRows.MicrosPerMinute, wholeFrom);
+        await using var command = Command("");
+        var where = CountsWhere(filter, command);
+        command.Parameters.Add(new NpgsqlParameter<DateOnly[]>("days", counters.Cut.Keys.ToArray()));
+        command.Parameters.Add(new NpgsqlParameter<long>("lo", lo));
+        command.Parameters.Add(new NpgsqlParameter<long>("whole_from", wholeFrom));
+        command.Parameters.Add(new NpgsqlParameter<long>("whole_to", wholeTo));
+        command.Parameters.Add(new NpgsqlParameter<long>("hi", hi));
+        command.Parameters.Add(new NpgsqlParameter<long>("first_minute", firstMinute));
+        command.Parameters.Add(new NpgsqlParameter<long>("end_minute", endMinute));
+        // Only the parts the range has: planning a statement over every day table costs about a millisecond each.
+        var parts = new List<string>();
+        if (lo < wholeFrom)
+        {
+            parts.Add($"(SELECT count(*) FROM log_entries {where} AND day = ANY(@days) AND ts >= @lo AND ts < @whole_from)");
+        }
+
+        if (wholeTo < hi)
+        {
+            parts.Add($"(SELECT count(*) FROM log_entries {where} AND day = ANY(@days) AND ts >= @whole_to AND ts < @hi)");
+        }
+
+        if (firstMinute < endMinute)
+        {
+            parts.Add($"(SELECT coalesce(sum(count), 0) FROM log_minutes {where} "
+                + "AND day = ANY(@days) AND minute >= @first_minute AND minute < @end_minute)::bigint");
+        }
+
+        command.CommandText = "SELECT " + string.Join(" + ", parts);
+        return total + (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>
+    /// The filter's counter rows, split: counts of the days the range holds or misses whole, and the days it cuts
+    /// through, with the oldest and newest timestamp of their rows. Null when the filter can match nothing.
+    /// </summary>
+    private async Task<Counters?> CountersAsync(LogFilter filter, CancellationToken cancellationToken)
+    {
+        if (PostgresRows.LevelsOf(filter) is { Length: 0 } || filter.From is { } f && PostgresRows.Ceiling(f) is null)
+        {
+            return null;
+        }
+
+        var from = filter.From is { } start ? PostgresRows.Ceiling(start)!.Value : 0;
+        var to = filter.To is { } end && PostgresRows.Ceiling(end) is { } bound ? bound : PostgresRows.EndOfTime;
+        var rows = new List<(DateOnly Day, string Agent, Level Level, long Count, long Min, long Max, bool Inside, bool Outside)>();
+        await using (var command = Command(""))
+        {
+            command.Parameters.Add(new NpgsqlParameter<long>("lo", from));
+            command.Parameters.Add(new NpgsqlParameter<long>("hi", to));
+            command.CommandText = $"""
+                SELECT day, agent, level, count, min_ts, max_ts, min_ts >= @lo AND max_ts < @hi, max_ts < @lo OR min_ts >= @hi
+                FROM log_counts {CountsWhere(filter, command)}
+                """;
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                rows.Add((reader.GetFieldValue<DateOnly>(0), reader.GetString(1), (Level)reader.GetInt16(2), reader.GetInt64(3),
+                    reader.GetInt64(4), reader.GetInt64(5), reader.GetBoolean(6), reader.GetBoolean(7)));
+            }
+        }
+
+        var cut = rows.Where(r => !r.Inside && !r.Outside).Select(r => r.Day).ToHashSet();
+        var counts = new Dictionary<(string Agent, Level Level), long>();
+        foreach (var row in rows.Where(r => r.Inside && !cut.Contains(r.Day)))
+        {
+            var key = (PostgresText.Decode(row.Agent), row.Level);
+            counts[key] = counts.GetValueOrDefault(key) + row.Count;
+        }
+
+        var spans = rows.Where(r => cut.Contains(r.Day)).GroupBy(r => r.Day)
+            .ToDictionary(g => g.Key, g => (Min: g.Min(r => r.Min), Max: g.Max(r => r.Max)));
+        return new Counters(counts, spans, from, to);
+    }
+
+    private sealed record Counters(
+        Dictionary<(string Agent, Level Level), long> Counts, Dictionary<DateOnly, (long Min, long Max)> Cut, long From, long To);
 
     public async Task<IReadOnlyList<string>> GetAgentsAsync(CancellationToken cancellationToken = default)
     {

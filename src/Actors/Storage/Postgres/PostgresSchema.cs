@@ -37,6 +37,7 @@ internal static class PostgresSchema
         CREATE INDEX IF NOT EXISTS log_entries_ts_brin ON log_entries USING brin (ts);
         CREATE INDEX IF NOT EXISTS log_entries_ts ON log_entries (ts, seq);
         CREATE INDEX IF NOT EXISTS log_entries_agent_level_ts ON log_entries (agent_key, level, ts);
+        CREATE INDEX IF NOT EXISTS log_entries_errors_ts ON log_entries (ts) WHERE level >= 3;
         CREATE INDEX IF NOT EXISTS log_entries_text_trgm ON log_entries USING gin (message gin_trgm_ops, metadata gin_trgm_ops);
         CREATE TABLE IF NOT EXISTS log_days (day date PRIMARY KEY);
         CREATE TABLE IF NOT EXISTS log_counts (
@@ -57,6 +58,7 @@ internal static class PostgresSchema
             count bigint NOT NULL,
             PRIMARY KEY (minute, agent_key, level, day)
         );
+        CREATE INDEX IF NOT EXISTS log_minutes_day_minute ON log_minutes (day, minute, agent_key, level) INCLUDE (count);
         CREATE TABLE IF NOT EXISTS log_day_agents (day date NOT NULL, agent_key text NOT NULL, PRIMARY KEY (day, agent_key));
         CREATE TABLE IF NOT EXISTS log_source_marks (
             source_key text NOT NULL,

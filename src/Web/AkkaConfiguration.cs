@@ -67,16 +67,12 @@ public static class AkkaConfiguration
     /// A node's own state in the shared database (its discovered files, its tailers' checkpoints and the store's source
     /// marks) is keyed by AKKA_HOSTNAME (DESIGN.md section 5), so two live nodes with one hostname would read and write
     /// each other's checkpoints: lines skipped or stored twice. Checked once this node is Up, by the newer node, against
-    /// the members already there; an earlier incarnation of this very address is not a clash.
+    /// the members already there (<see cref="Controllers.ClusterHealth.SameHostname"/>, as <c>/health</c> does).
     /// </summary>
     private static void ReportHostnameClash(Cluster cluster, ILoggingAdapter log)
     {
         var self = cluster.SelfAddress;
-        var clashing = cluster.State.Members
-            .Where(m => m.Status is MemberStatus.Joining or MemberStatus.WeaklyUp or MemberStatus.Up or MemberStatus.Leaving)
-            .Where(m => !m.Address.Equals(self) && string.Equals(m.Address.Host, self.Host, StringComparison.OrdinalIgnoreCase))
-            .Select(m => m.Address.ToString())
-            .ToList();
+        var clashing = Controllers.ClusterHealth.SameHostname(self, cluster.State.Members).Select(a => a.ToString()).ToList();
         if (clashing.Count > 0)
         {
             log.Error(

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Akka.Cluster;
 
 namespace LogAggregator.Web.Controllers;
@@ -26,12 +27,19 @@ public static class ClusterHealth
             return $"cluster: this node is {self.Status}, not Up";
         }
 
-        var twin = state.Members.FirstOrDefault(m =>
-            m.Address != self.Address
-            && m.Status is not (MemberStatus.Down or MemberStatus.Removed or MemberStatus.Exiting)
-            && string.Equals(m.Address.Host, self.Address.Host, StringComparison.OrdinalIgnoreCase));
+        var twin = SameHostname(self.Address, state.Members).FirstOrDefault();
         return twin is null
             ? null
-            : $"cluster: {twin.Address} shares this node's AKKA_HOSTNAME {self.Address.Host}; each node keys its file checkpoints by its hostname, so every node needs its own";
+            : $"cluster: {twin} shares this node's AKKA_HOSTNAME {self.Address.Host}; each node keys its file checkpoints by its hostname, so every node needs its own";
     }
+
+    /// <summary>
+    /// The live members other than <paramref name="self"/> with its hostname: each would read and write this node's
+    /// checkpoints in the shared journal. An earlier incarnation of this very address is not one.
+    /// </summary>
+    public static IEnumerable<Address> SameHostname(Address self, IEnumerable<Member> members) =>
+        members
+            .Where(m => m.Status is not (MemberStatus.Down or MemberStatus.Removed or MemberStatus.Exiting))
+            .Where(m => !m.Address.Equals(self) && string.Equals(m.Address.Host, self.Host, StringComparison.OrdinalIgnoreCase))
+            .Select(m => m.Address);
 }

@@ -97,12 +97,8 @@ public sealed class ClusterNode : IAsyncDisposable
 
     public async Task<JsonElement> ClusterAsync() => (await HealthAsync()).Body.GetProperty("cluster");
 
-    /// <summary><c>/health</c>: its status and its body, whichever the status (503 while the node is not an Up member).</summary>
-    public async Task<(HttpStatusCode Status, JsonElement Body)> HealthAsync()
-    {
-        using var response = await Server.Client.GetAsync("/health");
-        return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
-    }
+    /// <inheritdoc cref="ServerProcess.HealthAsync"/>
+    public Task<(HttpStatusCode Status, JsonElement Body)> HealthAsync() => Server.HealthAsync();
 
     /// <summary>The addresses of the members this node sees Up.</summary>
     public async Task<List<string>> MembersUpAsync() =>

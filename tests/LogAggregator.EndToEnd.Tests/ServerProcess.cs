@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Text.Json;
 using LogAggregator.Testing;
 
@@ -101,11 +102,17 @@ public sealed class ServerProcess : IAsyncDisposable
         throw new TimeoutException($"the server was not ready within 60 s:\n{Output}");
     }
 
+    /// <summary><c>/health</c>: its status and its body, whichever the status (503 while the node is not an Up member).</summary>
+    public async Task<(HttpStatusCode Status, JsonElement Body)> HealthAsync()
+    {
+        using var response = await Client.GetAsync("/health");
+        return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
+    }
+
     /// <summary>Whether <c>/health</c> (whatever its status code) lists this node as an Up member.</summary>
     private async Task<bool> IsUpMemberAsync()
     {
-        using var response = await Client.GetAsync("/health");
-        var cluster = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("cluster");
+        var cluster = (await HealthAsync()).Body.GetProperty("cluster");
         var self = cluster.GetProperty("self").GetString();
         return cluster.GetProperty("members").EnumerateArray()
             .Any(m => m.GetProperty("address").GetString() == self && m.GetProperty("status").GetString() == "Up");

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using LogAggregator.Ingestion;
 
 namespace LogAggregator.Web.Tests;
 
@@ -70,11 +71,12 @@ public sealed class ExtremeValuesApiTests : IAsyncLifetime
     public async Task Posted_text_round_trips_exactly_in_message_metadata_and_agent()
     {
         var agent = "Agent" + Awkward;
-        var big = string.Concat(Enumerable.Repeat(Awkward, 1024 * 1024 / Awkward.Length + 1))[..(1024 * 1024)];
-        big = char.IsHighSurrogate(big[^1]) ? big[..^1] : big;
+        var big = WholeOf(EntryLimits.MaxMessageLength);
+        // Metadata is kept as JSON text, where a character may take 6 (an escape): an eighth of the limit stays under it.
+        var bigValue = WholeOf(EntryLimits.MaxMetadataLength / 8);
         await PostRawAsync(new { agent, message = Awkward, metadata = new Dictionary<string, string> { [Awkward] = Awkward } });
         await PostRawAsync(new { agent = "BIG", message = big });
-        await PostRawAsync(new { agent = "BIG", message = "small", metadata = new { big } });
+        await PostRawAsync(new { agent = "BIG", message = "small", metadata = new { big = bigValue } });
 
         var listed = (await _host.GetJsonAsync("/api/logs?agent=" + Uri.EscapeDataString(agent))).GetProperty("logs");
         // Kestrel refuses a NUL anywhere in a path (%00) before routing, so the route is shown with the rest of the text.
@@ -94,7 +96,14 @@ public sealed class ExtremeValuesApiTests : IAsyncLifetime
 
         Assert.Contains(Awkward, Messages(found));
         Assert.Equal(big, large[1].GetProperty("message").GetString());
-        Assert.Equal(big, large[0].GetProperty("metadata").GetProperty("big").GetString());
+        Assert.Equal(bigValue, large[0].GetProperty("metadata").GetProperty("big").GetString());
+    }
+
+    /// <summary>Awkward text just under <paramref name="length"/> UTF-16 units, never ending in half a pair.</summary>
+    private static string WholeOf(int length)
+    {
+        var text = string.Concat(Enumerable.Repeat(Awkward, length / Awkward.Length + 1))[..length];
+        return char.IsHighSurrogate(text[^1]) ? text[..^1] : text;
     }
 
     [Fact]

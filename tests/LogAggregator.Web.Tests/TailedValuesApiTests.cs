@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using LogAggregator.Ingestion;
 
 namespace LogAggregator.Web.Tests;
 
@@ -24,8 +25,10 @@ public sealed class TailedValuesApiTests : IAsyncLifetime
     public async Task Tailed_text_round_trips_exactly_in_message_metadata_and_agent()
     {
         var agent = "File" + Awkward;
-        var big = OneMebibyteOf(Awkward);
-        var plainBig = OneMebibyteOf("plain " + Awkward);
+        var big = WholeOf(Awkward, EntryLimits.MaxMessageLength);
+        var plainBig = WholeOf("plain " + Awkward, EntryLimits.MaxMessageLength);
+        // Metadata is kept as JSON text, where a character may take 6 (an escape): an eighth of the limit stays under it.
+        var bigValue = WholeOf(Awkward, EntryLimits.MaxMetadataLength / 8);
         var file = new MemoryStream();
         WriteLine(file, JsonSerializer.Serialize(
             new Dictionary<string, object> { ["agent"] = agent, ["message"] = Awkward, ["metadata"] = new Dictionary<string, string> { [Awkward] = Awkward }, ["top" + Awkward] = Awkward },
@@ -36,7 +39,7 @@ public sealed class TailedValuesApiTests : IAsyncLifetime
         // A plain-text line may carry a raw NUL byte and invalid UTF-8; it is stored under the file's agent.
         WriteLine(file, [.. Encoding.UTF8.GetBytes("plain " + Awkward + " raw"), 0x00, .. "nul "u8, 0xFF, 0xFE, .. " end"u8]);
         WriteLine(file, $$"""{"agent":"FILEBIG","message":{{JsonString(big)}}}""");
-        WriteLine(file, $$$"""{"agent":"FILEBIG","message":"small","metadata":{"big":{{{JsonString(big)}}}}}""");
+        WriteLine(file, $$$"""{"agent":"FILEBIG","message":"small","metadata":{"big":{{{JsonString(bigValue)}}}}}""");
         WriteLine(file, Encoding.UTF8.GetBytes(plainBig));
         await File.WriteAllBytesAsync(Path.Combine(_host.LogDir, "roundtrip.log"), file.ToArray());
 
@@ -66,7 +69,7 @@ public sealed class TailedValuesApiTests : IAsyncLifetime
         var large = await LogsOfAsync("filebig");
         Assert.Equal(2, large.Count);
         Assert.Contains(big, large.Select(e => e.GetProperty("message").GetString()));
-        Assert.Contains(big, large.Select(e => e.GetProperty("metadata").TryGetProperty("big", out var value) ? value.GetString() : null));
+        Assert.Contains(bigValue, large.Select(e => e.GetProperty("metadata").TryGetProperty("big", out var value) ? value.GetString() : null));
     }
 
     /// <summary>The entries the agent filter finds for <paramref name="agent"/>, sent percent-encoded in the query string.</summary>
@@ -77,15 +80,15 @@ public sealed class TailedValuesApiTests : IAsyncLifetime
 
     /// <summary>
     /// A JSON string as the serializer writes it: every character outside ASCII escaped, each half of a surrogate
-    /// pair as its own <c>\uXXXX</c> (12 bytes a character), NUL as 6. A 1 MiB message so written still fits the
+    /// pair as its own <c>\uXXXX</c> (12 bytes a character), NUL as 6. A message at the limit so written still fits the
     /// tailer's line limit (<c>ingestion.max-line-bytes</c>).
     /// </summary>
     private static string JsonString(string text) => JsonSerializer.Serialize(text);
 
-    /// <summary>Just under 1 MiB of UTF-16 units, the largest message kept whole, never ending in half a pair.</summary>
-    private static string OneMebibyteOf(string unit)
+    /// <summary>Just under <paramref name="length"/> UTF-16 units (the message limit: the largest kept whole), never ending in half a pair.</summary>
+    private static string WholeOf(string unit, int length)
     {
-        var text = string.Concat(Enumerable.Repeat(unit, 1024 * 1024 / unit.Length + 1))[..(1024 * 1024)];
+        var text = string.Concat(Enumerable.Repeat(unit, length / unit.Length + 1))[..length];
         text = char.IsHighSurrogate(text[^1]) ? text[..^1] : text;
         return text.TrimEnd(); // a tailed line's trailing whitespace is not part of its message
     }

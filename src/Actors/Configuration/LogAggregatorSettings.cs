@@ -74,10 +74,10 @@ public sealed record IngestionSettings(
     TimeSpan? RotateWait = null)
 {
     /// <summary>
-    /// Twelve bytes per character of the message limit: a JSON line whose message is written with escapes
-    /// (<c>\u0000</c> is 6 bytes, a surrogate pair as two escapes 12 bytes per character) still fits whole.
+    /// A JSON line of a megabyte of text written with escapes (<c>\u0000</c> is 6 bytes, a surrogate pair as two
+    /// escapes 12 bytes per character) still fits whole, so it parses as JSON before its message is cut.
     /// </summary>
-    public const int DefaultMaxLineBytes = LogAggregator.Ingestion.EntryLimits.MaxMessageLength * 12;
+    public const int DefaultMaxLineBytes = 12 << 20;
 
     /// <summary>The longest wait between two polls of an idle file (HOCON <c>ingestion.idle-poll-max</c>); unset: no back-off.</summary>
     public TimeSpan PollBackoffMax => IdlePollMax is { } max && max > PollInterval ? max : PollInterval;

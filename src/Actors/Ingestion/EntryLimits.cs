@@ -5,18 +5,37 @@ using LogAggregator.Model;
 
 namespace LogAggregator.Ingestion;
 
-/// <summary>Bounds that keep one runaway line or stack trace from exhausting memory.</summary>
+/// <summary>
+/// Bounds that keep one runaway line, stack trace or attribute set from exhausting memory. Both are in characters and
+/// keep a value under 192 KiB of UTF-8 (three bytes a character at most), below DuckDB's 256 KiB block: a longer
+/// string gets a buffer of its own, and a day file holding more such strings than its memory limit could no longer
+/// checkpoint (every commit then re-opened the file, and queries failed in between; docs/BENCHMARKS.md "Floods").
+/// </summary>
 public static class EntryLimits
 {
-    public const int MaxMessageLength = 1 << 20;
+    public const int MaxMessageLength = 64 * 1024;
+
+    public const int MaxMetadataLength = 64 * 1024;
 
     private const string TruncatedOnly = """{"truncated":true}""";
 
-    /// <summary>The entry with its message cut to <see cref="MaxMessageLength"/> and <c>"truncated": true</c> in its metadata.</summary>
-    public static LogEntry Truncate(LogEntry entry) =>
-        entry.Message.Length <= MaxMessageLength
-            ? entry
-            : entry with { Message = entry.Message[..MaxMessageLength], Metadata = MarkTruncated(entry.Metadata) };
+    /// <summary>What metadata over <see cref="MaxMetadataLength"/> becomes: it cannot be cut and stay JSON.</summary>
+    private const string MetadataDropped = """{"truncated":true,"metadata_dropped":true}""";
+
+    /// <summary>
+    /// The entry with its message cut to <see cref="MaxMessageLength"/> and <c>"truncated": true</c> in its metadata;
+    /// metadata over <see cref="MaxMetadataLength"/> is replaced by <c>{"truncated": true, "metadata_dropped": true}</c>.
+    /// </summary>
+    public static LogEntry Truncate(LogEntry entry)
+    {
+        var messageFits = entry.Message.Length <= MaxMessageLength;
+        if (entry.Metadata.Length > MaxMetadataLength)
+        {
+            return entry with { Message = messageFits ? entry.Message : entry.Message[..MaxMessageLength], Metadata = MetadataDropped };
+        }
+
+        return messageFits ? entry : entry with { Message = entry.Message[..MaxMessageLength], Metadata = MarkTruncated(entry.Metadata) };
+    }
 
     /// <summary>Adds <c>"truncated": true</c>, replacing any such member the sender had already set.</summary>
     public static string MarkTruncated(string metadata)
@@ -26,7 +45,12 @@ public static class EntryLimits
             return TruncatedOnly;
         }
 
-        // Rare path (a message over 1 MB), so a parse is affordable; it keeps the object free of duplicate keys.
+        if (metadata.Length > MaxMetadataLength - 20)
+        {
+            return MetadataDropped;
+        }
+
+        // Rare path (a message over the limit), so a parse is affordable; it keeps the object free of duplicate keys.
         using var document = JsonDocument.Parse(metadata);
         var text = new StringBuilder(metadata.Length + 20).Append("{\"truncated\":true");
         foreach (var property in document.RootElement.EnumerateObject())

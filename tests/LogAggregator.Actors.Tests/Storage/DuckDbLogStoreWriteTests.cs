@@ -1,6 +1,8 @@
 using DuckDB.NET.Data;
+using LogAggregator.Ingestion;
 using LogAggregator.Model;
 using LogAggregator.Storage;
+using LogAggregator.Storage.DuckDb;
 using static LogAggregator.Tests.Storage.StoreHarness;
 
 namespace LogAggregator.Tests.Storage;
@@ -34,6 +36,36 @@ public sealed class DuckDbLogStoreWriteTests : IAsyncLifetime
         Assert.Equal(2, (await _harness.Store.GetStatsAsync()).TotalLogs);
         await _harness.ReopenAsync();
         Assert.Equal(2, (await _harness.Store.QueryAsync(LogFilter.None, new Paging(10, 0))).Total);
+    }
+
+    /// <summary>
+    /// Found flooding a server with 512 KB messages: DuckDB keeps a string over its 256 KiB block in a buffer of its
+    /// own, and once a day file held more of them than its memory limit, every automatic checkpoint failed ("failed
+    /// to pin block of size 516 KiB"), invalidating the file: the commit was durable, but queries failed until the next
+    /// write reopened it (this test, with 512 KB messages at this limit, failed on its last query). Ingestion now keeps
+    /// messages and metadata under the block (<see cref="EntryLimits"/>); entries at those limits, in the widest
+    /// UTF-8 (three bytes a character), well past the memory limit, keep committing and stay readable.
+    /// </summary>
+    [Fact]
+    public async Task Entries_at_the_size_limits_keep_committing_and_stay_readable_past_the_memory_limit()
+    {
+        var directory = Path.Combine(_harness.LogsDirectory, "small");
+        await using var store = new DuckDbLogStore(
+            new DuckDbLogStoreOptions(directory, MemoryLimit: "128MB", Threads: 1, CheckpointThreshold: "256MB"), _harness.Clock);
+        const int batches = 100;
+        var message = new string('\u20AC', EntryLimits.MaxMessageLength - 10);
+        var metadata = "{\"k\":\"" + new string('\u20AC', EntryLimits.MaxMetadataLength - 10) + "\"}";
+        for (var batch = 0; batch < batches; batch++)
+        {
+            await store.AppendAsync(
+                Enumerable.Range(0, 4).Select(i => Entry($"{batch} {i} {message}", metadata: metadata)).ToList(), []);
+        }
+
+        Assert.Equal(4L * batches, (await store.GetStatsAsync()).TotalLogs);
+        var newest = await store.QueryAsync(LogFilter.None, new Paging(2, 0));
+        Assert.StartsWith($"{batches - 1} 3 ", newest.Entries[0].Entry.Message);
+        Assert.StartsWith($"{batches - 1} 2 ", newest.Entries[1].Entry.Message);
+        Assert.Equal(metadata, newest.Entries[0].Entry.Metadata);
     }
 
     [Fact]

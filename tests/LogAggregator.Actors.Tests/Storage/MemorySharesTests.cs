@@ -26,6 +26,16 @@ public sealed class MemorySharesTests
         }
     }
 
+    [Theory]
+    [InlineData(1_000_000_000L, 256_000_000L, 250_000_000L)]
+    [InlineData(256_000_000L, 256_000_000L, 64_000_000L)]
+    [InlineData(4_000_000_000L, 256_000_000L, 256_000_000L)]
+    [InlineData(1L << 20, 256_000_000L, 1L << 20)]
+    public void A_file_checkpoints_before_its_rows_fill_a_quarter_of_its_share(long share, long configured, long expected)
+    {
+        Assert.Equal(expected, MemoryShares.CheckpointThreshold(share, configured));
+    }
+
     [Fact]
     public void No_file_gets_less_than_the_floor()
     {

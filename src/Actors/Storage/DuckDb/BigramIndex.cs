@@ -18,6 +18,9 @@ internal sealed class BigramIndex
     public const int BlockRows = 8192;
     private const int Words = 128 * 128 / 64;
 
+    /// <summary>Blocks one indexing statement reads; see <see cref="Extend"/>.</summary>
+    private const int BlocksPerScan = 1;
+
     /// <summary>More separate runs of candidate blocks than this and one scan of the file is cheaper.</summary>
     private const int MaxRanges = 64;
 
@@ -26,53 +29,59 @@ internal sealed class BigramIndex
     public long IndexedThrough => _snapshot.IndexedThrough;
 
     /// <summary>
-    /// Indexes every whole block committed since the last call; one scan, rows in any order. One writer commits
-    /// seqs in order, so every seq up to the largest this connection sees is committed (the writer's own next seq
-    /// runs ahead of its commit and may roll back).
+    /// Indexes every whole block committed since the last call, <see cref="BlocksPerScan"/> blocks per statement,
+    /// streamed. One writer commits seqs in order, so every seq up to the largest this connection sees is committed
+    /// (the writer's own next seq runs ahead of its commit and may roll back).
+    /// <para>
+    /// A scan holds a transaction open, and DuckDB does not checkpoint while another transaction runs: one scan of all
+    /// that a flood committed since the last pass (a materialised result of whole messages, at that) held back the
+    /// writer's checkpoints and doubled the peak memory of a flood of 1 KB messages (docs/BENCHMARKS.md "Floods").
+    /// Short streamed scans let the writer checkpoint between them.
+    /// </para>
     /// </summary>
     public void Extend(DuckDBConnection connection, CancellationToken cancellationToken)
     {
-        var current = _snapshot;
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT coalesce(max(seq), 0) FROM logs";
-        var committed = LogRows.Count(command, cancellationToken);
-        var blocks = (int)(committed / BlockRows);
-        if (blocks <= current.Blocks.Length)
+        var blocks = (int)(LogRows.Count(command, cancellationToken) / BlockRows);
+        command.UseStreamingMode = true;
+        for (var first = _snapshot.Blocks.Length; first < blocks && !cancellationToken.IsCancellationRequested; first += BlocksPerScan)
         {
-            return;
-        }
-
-        var first = current.Blocks.Length;
-        var maps = new ulong[blocks - first][];
-        var plain = new bool[maps.Length];
-        for (var i = 0; i < maps.Length; i++)
-        {
-            maps[i] = new ulong[Words];
-            plain[i] = true;
-        }
-
-        var from = (long)first * BlockRows;
-        var through = (long)blocks * BlockRows;
-        command.CommandText = $"SELECT seq, message, metadata FROM logs WHERE seq > {from} AND seq <= {through}";
-        using var cancel = cancellationToken.Register(command.Cancel);
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            var block = (int)((reader.GetInt64(0) - 1) / BlockRows) - first;
-            if (plain[block])
+            var count = Math.Min(BlocksPerScan, blocks - first);
+            var maps = new ulong[count][];
+            var plain = new bool[count];
+            for (var i = 0; i < count; i++)
             {
-                plain[block] = Add(maps[block], reader.GetString(1)) && Add(maps[block], reader.GetString(2));
+                maps[i] = new ulong[Words];
+                plain[i] = true;
             }
-        }
 
-        var all = new ulong[]?[blocks];
-        Array.Copy(current.Blocks, all, first);
-        for (var i = 0; i < maps.Length; i++)
-        {
-            all[first + i] = plain[i] ? maps[i] : null;
-        }
+            var from = (long)first * BlockRows;
+            var through = (long)(first + count) * BlockRows;
+            command.CommandText = $"SELECT seq, message, metadata FROM logs WHERE seq > {from} AND seq <= {through}";
+            using (cancellationToken.Register(command.Cancel))
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    var block = (int)((reader.GetInt64(0) - 1) / BlockRows) - first;
+                    if (plain[block])
+                    {
+                        plain[block] = Add(maps[block], reader.GetString(1)) && Add(maps[block], reader.GetString(2));
+                    }
+                }
+            }
 
-        _snapshot = new Snapshot(all, through);
+            var current = _snapshot;
+            var all = new ulong[]?[first + count];
+            Array.Copy(current.Blocks, all, first);
+            for (var i = 0; i < count; i++)
+            {
+                all[first + i] = plain[i] ? maps[i] : null;
+            }
+
+            _snapshot = new Snapshot(all, through);
+        }
     }
 
     /// <summary>

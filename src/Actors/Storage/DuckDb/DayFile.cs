@@ -37,7 +37,9 @@ internal sealed class DayFile
     private int _leases;
     private bool _closed;
     private bool _reopening;
+    private readonly long _checkpointThreshold;
     private volatile string _memoryLimit;
+    private long _memoryLimitBytes;
     private volatile string? _appliedMemoryLimit;
     private volatile bool _configured;
 
@@ -47,7 +49,9 @@ internal sealed class DayFile
         Path = path;
         IdPrefix = LogIds.Prefix(day);
         _options = options;
+        _checkpointThreshold = MemoryShares.Parse(options.CheckpointThreshold);
         _memoryLimit = MemoryShares.Sql(memoryLimit);
+        _memoryLimitBytes = memoryLimit;
         // zstd needs storage version v1.2.0 or later; DuckDB writes new files as v0.10.2 unless told, and a column
         // asking for zstd in such a file is stored uncompressed. An existing file keeps the version it was made with.
         _connectionString = $"DataSource={path};memory_limit={_memoryLimit};threads={options.Threads};storage_compatibility_version={StorageVersion}";
@@ -150,6 +154,7 @@ internal sealed class DayFile
     /// </summary>
     public void LimitMemory(long bytes)
     {
+        Interlocked.Exchange(ref _memoryLimitBytes, bytes);
         _memoryLimit = MemoryShares.Sql(bytes);
         using var lease = TryLease();
     }
@@ -240,7 +245,7 @@ internal sealed class DayFile
             using var command = connection.CreateCommand();
             if (!_configured)
             {
-                command.CommandText = $"SET threads = {_options.Threads}; SET checkpoint_threshold = '{_options.CheckpointThreshold}';";
+                command.CommandText = $"SET threads = {_options.Threads};";
                 command.ExecuteNonQuery();
                 _configured = true;
             }
@@ -248,7 +253,9 @@ internal sealed class DayFile
             var limit = _memoryLimit;
             if (limit != _appliedMemoryLimit)
             {
-                command.CommandText = $"SET memory_limit = '{limit}'";
+                // The checkpoint threshold follows the file's share of the memory limit; see MemoryShares.CheckpointThreshold.
+                var threshold = MemoryShares.CheckpointThreshold(Interlocked.Read(ref _memoryLimitBytes), _checkpointThreshold);
+                command.CommandText = $"SET checkpoint_threshold = '{MemoryShares.Sql(threshold)}'; SET memory_limit = '{limit}';";
                 try
                 {
                     command.ExecuteNonQuery();

@@ -24,6 +24,14 @@ internal static class MemoryShares
         return (Math.Max(Floor, total - forPast), Math.Max(Floor, forPast / pastFiles));
     }
 
+    /// <summary>
+    /// The WAL a file may gather before DuckDB checkpoints it: the configured threshold, but at most a quarter of the
+    /// file's memory share. Until a checkpoint the committed rows also sit in the buffer pool uncompressed; with a
+    /// threshold near the share, a flood of large messages filled the pool and every commit failed ("failed to pin
+    /// block") until the server was restarted (docs/BENCHMARKS.md "Floods").
+    /// </summary>
+    public static long CheckpointThreshold(long share, long configured) => Math.Min(configured, Math.Max(1L << 20, share / 4));
+
     /// <summary>As DuckDB's SET reads it; KiB keeps integer precision without relying on a bare byte unit.</summary>
     public static string Sql(long bytes) => (bytes / 1024).ToString(CultureInfo.InvariantCulture) + "KiB";
 

@@ -336,7 +336,7 @@ public sealed class DuckDbLogStore : ILogStore
                 using var lease = file.TryLease();
                 if (lease is not null && !token.IsCancellationRequested)
                 {
-                    file.Index.Extend(lease.Connection, token);
+                    file.Index.Extend(lease.Connection, token, file.Writer is null ? int.MaxValue : BigramIndex.WritingBlocksPerScan);
                 }
             }
             catch (Exception e) when (e is DuckDBException or OperationCanceledException or InvalidOperationException or ObjectDisposedException)

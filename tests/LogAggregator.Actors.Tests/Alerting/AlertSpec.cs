@@ -18,9 +18,6 @@ public abstract class AlertSpec : ActorSpec
 {
     protected static readonly DateTimeOffset Start = new(2024, 1, 15, 10, 0, 0, TimeSpan.Zero);
 
-    private static readonly string ShippedFile =
-        Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "hocon", "logaggregator.conf"));
-
     private long _batch;
 
     protected AlertSpec()
@@ -33,7 +30,7 @@ public abstract class AlertSpec : ActorSpec
         AgentStores = Sys.ActorOf(Props.Create(() => new AlertingAgentStores(Store, new AlertHandOff(intake, Rules, Clock))));
     }
 
-    protected static AlertingSettings Settings { get; } = LogAggregatorConfig.Load(new Dictionary<string, string?>(), null, ShippedFile, "/work-dir").Settings.Alerting;
+    protected static AlertingSettings Settings { get; } = ShippedSettings.Value.Alerting;
 
     protected AlertRules Rules { get; }
 

@@ -1,16 +1,12 @@
 using LogAggregator.Alerting;
-using LogAggregator.Configuration;
 using LogAggregator.Model;
+using LogAggregator.Tests.Configuration;
 
 namespace LogAggregator.Tests.Alerting;
 
 public sealed class KnownPatternsTests
 {
-    private static readonly string ShippedFile =
-        Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "hocon", "logaggregator.conf"));
-
-    private static readonly KnownPatterns Defaults =
-        new(LogAggregatorConfig.Load(new Dictionary<string, string?>(), null, ShippedFile, "/w").Settings.Alerting.Patterns);
+    private static readonly KnownPatterns Defaults = new(ShippedSettings.Value.Alerting.Patterns);
 
     [Theory]
     [InlineData("Connection refused by 10.0.0.5:5432", "database_connection")]
@@ -29,23 +25,15 @@ public sealed class KnownPatternsTests
     [Fact]
     public void A_patterns_list_in_the_operator_file_replaces_the_defaults()
     {
-        var file = Path.GetTempFileName();
-        try
-        {
-            File.WriteAllText(file, """
-                log-aggregator.alerting.patterns = [{ name = replication_lag, regex = "replica \\w+ lag(ging)? \\d+ ?s", level = warning, title = "Replication lag", threshold = 3 }]
-                """);
-            var settings = LogAggregatorConfig.Load(new Dictionary<string, string?>(), file, ShippedFile, "/w").Settings.Alerting;
+        using var file = new OperatorFile("""
+            log-aggregator.alerting.patterns = [{ name = replication_lag, regex = "replica \\w+ lag(ging)? \\d+ ?s", level = warning, title = "Replication lag", threshold = 3 }]
+            """);
+        var settings = OperatorFile.Load([], file.Path).Alerting;
 
-            Assert.Equal(["replication_lag"], settings.Patterns.Select(p => p.Name));
-            var added = new KnownPatterns(settings.Patterns).Match("replica db2 lagging 45 s");
-            Assert.Equal("replication_lag", added?.Name);
-            Assert.Equal(Level.Warning, added?.Level);
-            Assert.Equal(3, added?.Threshold);
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        Assert.Equal(["replication_lag"], settings.Patterns.Select(p => p.Name));
+        var added = new KnownPatterns(settings.Patterns).Match("replica db2 lagging 45 s");
+        Assert.Equal("replication_lag", added?.Name);
+        Assert.Equal(Level.Warning, added?.Level);
+        Assert.Equal(3, added?.Threshold);
     }
 }

@@ -1,15 +1,13 @@
 using System.Security.Cryptography;
 using System.Text;
 using LogAggregator.Configuration;
+using static LogAggregator.Tests.Configuration.OperatorFile;
 
 namespace LogAggregator.Tests.Configuration;
 
 /// <summary>API keys from API_KEYS and from HOCON: hashed at once, every mistake a one-line start-up error.</summary>
 public sealed class ApiKeySettingsTests
 {
-    private static LogAggregatorSettings Load(Dictionary<string, string?> environment, string? operatorFile = null) =>
-        LogAggregatorConfig.Load(environment, operatorFile, ShippedSettings.File, "/work-dir").Settings;
-
     private static byte[] Sha(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 
     [Fact]
@@ -46,9 +44,8 @@ public sealed class ApiKeySettingsTests
     [Fact]
     public void Hocon_list_takes_a_key_by_hash_or_by_text_and_the_variable_replaces_it()
     {
-        var file = Path.Combine(Path.GetTempPath(), "logagg-keys-" + Guid.NewGuid().ToString("N")[..8] + ".conf");
         var hex = Convert.ToHexString(Sha("hashed-key-0123456789")).ToLowerInvariant();
-        File.WriteAllText(file, $$"""
+        using var file = new OperatorFile($$"""
             log-aggregator.security {
               open-health-and-metrics = off
               api-keys = [
@@ -57,22 +54,16 @@ public sealed class ApiKeySettingsTests
               ]
             }
             """);
-        try
-        {
-            var security = Load([], file).Security;
-            Assert.False(security.OpenHealthAndMetrics);
-            Assert.Equal(["agents", "on-call"], security.ApiKeys.Select(k => k.Name));
-            Assert.Equal(Sha("hashed-key-0123456789"), security.ApiKeys[0].Sha256);
-            Assert.Equal(Sha("text-key-0123456789"), security.ApiKeys[1].Sha256);
-            Assert.False(security.ApiKeys[1].Short);
 
-            var replaced = Load(new() { ["API_KEYS"] = "only:only-key-0123456789:read" }, file).Security.ApiKeys;
-            Assert.Equal("only", Assert.Single(replaced).Name);
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        var security = Load([], file.Path).Security;
+        Assert.False(security.OpenHealthAndMetrics);
+        Assert.Equal(["agents", "on-call"], security.ApiKeys.Select(k => k.Name));
+        Assert.Equal(Sha("hashed-key-0123456789"), security.ApiKeys[0].Sha256);
+        Assert.Equal(Sha("text-key-0123456789"), security.ApiKeys[1].Sha256);
+        Assert.False(security.ApiKeys[1].Short);
+
+        var replaced = Load(new() { ["API_KEYS"] = "only:only-key-0123456789:read" }, file.Path).Security.ApiKeys;
+        Assert.Equal("only", Assert.Single(replaced).Name);
     }
 
     [Theory]
@@ -98,17 +89,10 @@ public sealed class ApiKeySettingsTests
     [InlineData("""{ key = "k-0123456789abcdef", scopes = [read] }""", "[1]: give the key a name")]
     public void A_bad_hocon_key_stops_start_up_naming_it(string entry, string message)
     {
-        var file = Path.Combine(Path.GetTempPath(), "logagg-keys-" + Guid.NewGuid().ToString("N")[..8] + ".conf");
-        File.WriteAllText(file, "log-aggregator.security.api-keys = [" + entry + "]");
-        try
-        {
-            var error = Assert.Throws<ConfigurationException>(() => Load([], file));
-            Assert.Contains("log-aggregator.security.api-keys" + (message.StartsWith('[') ? "" : " ") + message, error.Message);
-            Assert.DoesNotContain("0123456789", error.Message);
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        using var file = new OperatorFile("log-aggregator.security.api-keys = [" + entry + "]");
+
+        var error = Assert.Throws<ConfigurationException>(() => Load([], file.Path));
+        Assert.Contains("log-aggregator.security.api-keys" + (message.StartsWith('[') ? "" : " ") + message, error.Message);
+        Assert.DoesNotContain("0123456789", error.Message);
     }
 }

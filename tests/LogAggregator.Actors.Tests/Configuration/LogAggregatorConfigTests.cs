@@ -1,14 +1,12 @@
 using LogAggregator.Configuration;
 using LogAggregator.Model;
+using static LogAggregator.Tests.Configuration.OperatorFile;
 
 namespace LogAggregator.Tests.Configuration;
 
 public sealed class LogAggregatorConfigTests
 {
     private static readonly string ShippedFile = ShippedSettings.File;
-
-    private static LogAggregatorSettings Load(Dictionary<string, string?> environment, string? operatorFile = null) =>
-        LogAggregatorConfig.Load(environment, operatorFile, ShippedFile, "/work-dir").Settings;
 
     [Fact]
     public void Shipped_file_gives_the_old_services_defaults()
@@ -30,37 +28,23 @@ public sealed class LogAggregatorConfigTests
     [Fact]
     public void DuckDb_checkpoint_threshold_ships_at_256MB_and_an_operator_file_lowers_it()
     {
-        var operatorFile = Path.Combine(Path.GetTempPath(), $"checkpoint-{Guid.NewGuid():N}.conf");
-        File.WriteAllText(operatorFile, "log-aggregator.storage.duckdb.checkpoint-threshold = \"32MB\"");
-        try
-        {
-            Assert.Equal("256MB", Load([]).DuckDb.CheckpointThreshold);
-            Assert.Equal("32MB", Load([], operatorFile).DuckDb.CheckpointThreshold);
-        }
-        finally
-        {
-            File.Delete(operatorFile);
-        }
+        using var operatorFile = new OperatorFile("log-aggregator.storage.duckdb.checkpoint-threshold = \"32MB\"");
+
+        Assert.Equal("256MB", Load([]).DuckDb.CheckpointThreshold);
+        Assert.Equal("32MB", Load([], operatorFile.Path).DuckDb.CheckpointThreshold);
     }
 
     [Fact]
     public void Shard_count_ships_at_100_and_an_operator_file_sets_it()
     {
-        var operatorFile = Path.Combine(Path.GetTempPath(), $"shards-{Guid.NewGuid():N}.conf");
-        File.WriteAllText(operatorFile, "log-aggregator.cluster.shards = 300");
-        try
-        {
-            Assert.Equal(100, Load([]).Cluster.Shards);
-            Assert.Equal(300, Load([], operatorFile).Cluster.Shards);
+        using var operatorFile = new OperatorFile("log-aggregator.cluster.shards = 300");
 
-            File.WriteAllText(operatorFile, "log-aggregator.cluster.shards = 0");
-            var error = Assert.Throws<ConfigurationException>(() => Load([], operatorFile));
-            Assert.StartsWith("log-aggregator.cluster.shards", error.Message);
-        }
-        finally
-        {
-            File.Delete(operatorFile);
-        }
+        Assert.Equal(100, Load([]).Cluster.Shards);
+        Assert.Equal(300, Load([], operatorFile.Path).Cluster.Shards);
+
+        operatorFile.Write("log-aggregator.cluster.shards = 0");
+        var error = Assert.Throws<ConfigurationException>(() => Load([], operatorFile.Path));
+        Assert.StartsWith("log-aggregator.cluster.shards", error.Message);
     }
 
     [Fact]
@@ -92,19 +76,12 @@ public sealed class LogAggregatorConfigTests
     [Fact]
     public void An_include_of_a_missing_file_stops_start_up_naming_it()
     {
-        var node = Path.Combine(Path.GetTempPath(), $"node-{Guid.NewGuid():N}.conf");
-        File.WriteAllText(node, "include \"no-such-cluster.conf\"");
-        try
-        {
-            var error = Assert.Throws<ConfigurationException>(() => Load([], node));
+        using var node = new OperatorFile("include \"no-such-cluster.conf\"");
 
-            Assert.Contains(Path.Combine(Path.GetTempPath(), "no-such-cluster.conf"), error.Message);
-            Assert.DoesNotContain('\n', error.Message);
-        }
-        finally
-        {
-            File.Delete(node);
-        }
+        var error = Assert.Throws<ConfigurationException>(() => Load([], node.Path));
+
+        Assert.Contains(Path.Combine(Path.GetTempPath(), "no-such-cluster.conf"), error.Message);
+        Assert.DoesNotContain('\n', error.Message);
     }
 
     [Theory]
@@ -168,45 +145,39 @@ public sealed class LogAggregatorConfigTests
     [Fact]
     public void Seed_nodes_from_an_operator_file_with_the_embedded_store_stop_start_up_naming_the_path()
     {
-        var file = Path.GetTempFileName();
-        File.WriteAllText(file, "akka.cluster.seed-nodes = [\"akka.tcp://log-aggregator@10.0.0.5:4053\"]");
+        using var file = new OperatorFile("akka.cluster.seed-nodes = [\"akka.tcp://log-aggregator@10.0.0.5:4053\"]");
 
-        var error = Assert.Throws<ConfigurationException>(() => Load([], file));
+        var error = Assert.Throws<ConfigurationException>(() => Load([], file.Path));
 
         Assert.StartsWith("akka.cluster.seed-nodes", error.Message);
-        File.Delete(file);
     }
 
     [Fact]
     public void Operator_file_layers_over_the_shipped_one_and_under_the_environment()
     {
-        var file = Path.GetTempFileName();
-        File.WriteAllText(file, "log-aggregator { retention-days = 14, collect-interval = 5s, hermes-url = \"http://ops:1\" }");
+        using var file = new OperatorFile("log-aggregator { retention-days = 14, collect-interval = 5s, hermes-url = \"http://ops:1\" }");
 
-        var settings = Load(new() { ["HERMES_URL"] = "http://env:2" }, file);
+        var settings = Load(new() { ["HERMES_URL"] = "http://env:2" }, file.Path);
 
         Assert.Equal(14, settings.RetentionDays);
         Assert.Equal(TimeSpan.FromSeconds(5), settings.CollectInterval);
         Assert.Equal("http://env:2", settings.HermesUrl);
-        File.Delete(file);
     }
 
     [Fact]
     public void The_postgresql_store_is_chosen_with_its_connection_and_search_timeout_from_an_operator_file()
     {
-        var file = Path.GetTempFileName();
-        File.WriteAllText(file, """
+        using var file = new OperatorFile("""
             log-aggregator.storage { provider = postgresql, connection = "Host=db;Database=logs", postgresql.search-timeout = 5s }
             """);
 
-        var settings = Load([], file);
+        var settings = Load([], file.Path);
         var defaults = Load([]);
 
         Assert.Equal(DatabaseProvider.PostgreSql, settings.DatabaseProvider);
         Assert.Equal("Host=db;Database=logs", settings.DatabaseConnection);
         Assert.Equal(TimeSpan.FromSeconds(5), settings.Postgres.SearchTimeout);
         Assert.Equal(TimeSpan.FromSeconds(30), defaults.Postgres.SearchTimeout);
-        File.Delete(file);
     }
 
     [Theory]
@@ -267,18 +238,16 @@ public sealed class LogAggregatorConfigTests
     [Fact]
     public void An_operator_adds_a_known_pattern_by_editing_hocon()
     {
-        var file = Path.GetTempFileName();
-        File.WriteAllText(file, """
+        using var file = new OperatorFile("""
             log-aggregator.alerting.patterns = [
               { name = payment_gateway, regex = "gateway (timed out|refused)", level = error, title = "Payment gateway down", threshold = 3 }
             ]
             """);
 
-        var pattern = Assert.Single(Load([], file).Alerting.Patterns);
+        var pattern = Assert.Single(Load([], file.Path).Alerting.Patterns);
 
         Assert.Equal(("payment_gateway", "gateway (timed out|refused)", Level.Error, "Payment gateway down", 3),
             (pattern.Name, pattern.Regex, pattern.Level, pattern.Title, pattern.Threshold));
-        File.Delete(file);
     }
 
     [Theory]
@@ -288,13 +257,11 @@ public sealed class LogAggregatorConfigTests
     [InlineData("{ name = loud, keywords = [boom], level = shouting }", "'loud'")]
     public void A_bad_known_pattern_stops_start_up_with_one_line_naming_it(string pattern, string named)
     {
-        var file = Path.GetTempFileName();
-        File.WriteAllText(file, $"log-aggregator.alerting.patterns = [ {pattern} ]");
+        using var file = new OperatorFile($"log-aggregator.alerting.patterns = [ {pattern} ]");
 
-        var error = Assert.Throws<ConfigurationException>(() => Load([], file));
+        var error = Assert.Throws<ConfigurationException>(() => Load([], file.Path));
 
         Assert.StartsWith("log-aggregator.alerting.patterns " + named, error.Message);
         Assert.DoesNotContain('\n', error.Message);
-        File.Delete(file);
     }
 }

@@ -28,13 +28,13 @@ public static class EntryLimits
     /// </summary>
     public static LogEntry Truncate(LogEntry entry)
     {
-        var messageFits = entry.Message.Length <= MaxMessageLength;
+        var message = entry.Message.Length <= MaxMessageLength ? entry.Message : entry.Message[..MaxMessageLength];
         if (entry.Metadata.Length > MaxMetadataLength)
         {
-            return entry with { Message = messageFits ? entry.Message : entry.Message[..MaxMessageLength], Metadata = MetadataDropped };
+            return entry with { Message = message, Metadata = MetadataDropped };
         }
 
-        return messageFits ? entry : entry with { Message = entry.Message[..MaxMessageLength], Metadata = MarkTruncated(entry.Metadata) };
+        return ReferenceEquals(message, entry.Message) ? entry : entry with { Message = message, Metadata = MarkTruncated(entry.Metadata) };
     }
 
     /// <summary>Adds <c>"truncated": true</c>, replacing any such member the sender had already set.</summary>
@@ -45,6 +45,7 @@ public static class EntryLimits
             return TruncatedOnly;
         }
 
+        // The member added below ("truncated":true, 17 characters) must not take the metadata past its own limit.
         if (metadata.Length > MaxMetadataLength - 20)
         {
             return MetadataDropped;

@@ -38,9 +38,9 @@ internal sealed class DayFile
     private bool _closed;
     private bool _reopening;
     private readonly long _checkpointThreshold;
-    private volatile string _memoryLimit;
-    private long _memoryLimitBytes;
-    private volatile string? _appliedMemoryLimit;
+    /// <summary>This file's share of the memory limit in bytes, and the share its instance was last given (-1: none yet).</summary>
+    private long _memoryLimit;
+    private long _appliedMemoryLimit = -1;
     private volatile bool _configured;
 
     private DayFile(DateOnly day, string path, DuckDbLogStoreOptions options, long memoryLimit)
@@ -50,11 +50,10 @@ internal sealed class DayFile
         IdPrefix = LogIds.Prefix(day);
         _options = options;
         _checkpointThreshold = MemoryShares.Parse(options.CheckpointThreshold);
-        _memoryLimit = MemoryShares.Sql(memoryLimit);
-        _memoryLimitBytes = memoryLimit;
+        _memoryLimit = memoryLimit;
         // zstd needs storage version v1.2.0 or later; DuckDB writes new files as v0.10.2 unless told, and a column
         // asking for zstd in such a file is stored uncompressed. An existing file keeps the version it was made with.
-        _connectionString = $"DataSource={path};memory_limit={_memoryLimit};threads={options.Threads};storage_compatibility_version={StorageVersion}";
+        _connectionString = $"DataSource={path};memory_limit={MemoryShares.Sql(memoryLimit)};threads={options.Threads};storage_compatibility_version={StorageVersion}";
         _anchor = Connect();
     }
 
@@ -154,8 +153,7 @@ internal sealed class DayFile
     /// </summary>
     public void LimitMemory(long bytes)
     {
-        Interlocked.Exchange(ref _memoryLimitBytes, bytes);
-        _memoryLimit = MemoryShares.Sql(bytes);
+        Interlocked.Exchange(ref _memoryLimit, bytes);
         using var lease = TryLease();
     }
 
@@ -218,7 +216,7 @@ internal sealed class DayFile
         {
             _anchor.Dispose();
             _configured = false;
-            _appliedMemoryLimit = null;
+            Interlocked.Exchange(ref _appliedMemoryLimit, -1);
             _anchor = Connect();
             // A commit reported as failed may still have reached the WAL: ids continue after what is really there,
             // and rows of that commit are summarised too, so every row below the newest block is in a block.
@@ -250,16 +248,16 @@ internal sealed class DayFile
                 _configured = true;
             }
 
-            var limit = _memoryLimit;
-            if (limit != _appliedMemoryLimit)
+            var limit = Interlocked.Read(ref _memoryLimit);
+            if (limit != Interlocked.Read(ref _appliedMemoryLimit))
             {
                 // The checkpoint threshold follows the file's share of the memory limit; see MemoryShares.CheckpointThreshold.
-                var threshold = MemoryShares.CheckpointThreshold(Interlocked.Read(ref _memoryLimitBytes), _checkpointThreshold);
-                command.CommandText = $"SET checkpoint_threshold = '{MemoryShares.Sql(threshold)}'; SET memory_limit = '{limit}';";
+                var threshold = MemoryShares.CheckpointThreshold(limit, _checkpointThreshold);
+                command.CommandText = $"SET checkpoint_threshold = '{MemoryShares.Sql(threshold)}'; SET memory_limit = '{MemoryShares.Sql(limit)}';";
                 try
                 {
                     command.ExecuteNonQuery();
-                    _appliedMemoryLimit = limit;
+                    Interlocked.Exchange(ref _appliedMemoryLimit, limit);
                 }
                 catch (DuckDBException)
                 {

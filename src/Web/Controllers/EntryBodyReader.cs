@@ -23,9 +23,12 @@ public sealed class EntryBodyReader(LogAggregatorSettings settings)
                 StatusCodes.Status413PayloadTooLarge);
         }
 
-        using var buffer = new MemoryStream(request.ContentLength is { } length ? (int)length : 64 * 1024);
-        await request.Body.CopyToAsync(buffer, cancellationToken);
-        return Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), DateTime.UtcNow, settings.Ingestion.MaxAgentLength);
+        var limit = settings.Http.MaxBodySize;
+        using var body = await RequestBodyBuffer.ReadAsync(request.Body, request.ContentLength, limit,
+            () => new BadHttpRequestException($"the body has more than {limit} bytes; at most {limit} are accepted",
+                StatusCodes.Status413PayloadTooLarge),
+            cancellationToken);
+        return Parse(body.Memory, DateTime.UtcNow, settings.Ingestion.MaxAgentLength);
     }
 
     public static IReadOnlyList<LogEntry> Parse(
@@ -90,8 +93,8 @@ public sealed class EntryBodyReader(LogAggregatorSettings settings)
             return [Accept(JsonEntryReader.ReadPosted(body.Span, DefaultAgent, DefaultSource, now), "", maxAgentLength)];
         }
 
-        var entries = new List<LogEntry>();
         var span = body.Span;
+        var entries = new List<LogEntry>(span.Count((byte)'\n') + 1);
         var lineNumber = 0;
         while (span.Length > 0)
         {

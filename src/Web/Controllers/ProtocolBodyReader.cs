@@ -11,7 +11,8 @@ public sealed class ProtocolBodyReader(LogAggregatorSettings settings)
 {
     public long MaxBodySize => settings.Http.MaxBodySize;
 
-    public async Task<ReadOnlyMemory<byte>> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>The body, in a pooled buffer the caller disposes once it has decoded it.</summary>
+    public async Task<RequestBodyBuffer> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var limit = settings.Http.MaxBodySize;
         if (request.ContentLength > limit)
@@ -28,22 +29,14 @@ public sealed class ProtocolBodyReader(LogAggregatorSettings settings)
             _ => throw new BadRequestException("Content-Encoding", $"Content-Encoding '{encoding}' is not supported; send gzip, deflate or none"),
         };
 
-        var buffer = new MemoryStream(request.ContentLength is { } length && encoding is "" or "identity" ? (int)length : 64 * 1024);
-        var chunk = new byte[81920];
         try
         {
-            int read;
-            while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
-            {
-                if (buffer.Length + read > limit)
-                {
-                    throw TooLarge(body == request.Body
-                        ? $"the body has more than {limit} bytes; at most {limit} are accepted"
-                        : $"the body inflates to more than {limit} bytes; at most {limit} are accepted");
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
+            return await RequestBodyBuffer.ReadAsync(
+                body, encoding is "" or "identity" ? request.ContentLength : null, limit,
+                () => TooLarge(body == request.Body
+                    ? $"the body has more than {limit} bytes; at most {limit} are accepted"
+                    : $"the body inflates to more than {limit} bytes; at most {limit} are accepted"),
+                cancellationToken);
         }
         catch (InvalidDataException e)
         {
@@ -56,8 +49,6 @@ public sealed class ProtocolBodyReader(LogAggregatorSettings settings)
                 await body.DisposeAsync();
             }
         }
-
-        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 
     public static BadHttpRequestException TooLarge(string detail) => new(detail, StatusCodes.Status413PayloadTooLarge);

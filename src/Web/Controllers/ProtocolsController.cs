@@ -34,7 +34,8 @@ public sealed class ProtocolsController(IIngestService ingest, ProtocolBodyReade
             return Unsupported(mediaType, "application/x-protobuf or application/json");
         }
 
-        var body = await bodies.ReadAsync(Request, HttpContext.RequestAborted);
+        using var buffer = await bodies.ReadAsync(Request, HttpContext.RequestAborted);
+        var body = buffer.Memory;
         var request = mediaType == Protobuf ? OtlpLogs.ParseProtobuf(body.Span) : OtlpLogs.ParseJson(Encoding.UTF8.GetString(body.Span));
         var decoded = OtlpLogs.Decode(request, DateTime.UtcNow, settings.Ingestion.MaxAgentLength);
         await StoreAsync(decoded.Entries, SourceKind.Otlp);
@@ -57,7 +58,8 @@ public sealed class ProtocolsController(IIngestService ingest, ProtocolBodyReade
     {
         var mediaType = ProtocolBodyReader.MediaType(Request);
         var clef = Request.Query.ContainsKey("clef") || mediaType == "application/vnd.serilog.clef";
-        var body = await bodies.ReadAsync(Request, HttpContext.RequestAborted);
+        using var buffer = await bodies.ReadAsync(Request, HttpContext.RequestAborted);
+        var body = buffer.Memory;
         var now = DateTime.UtcNow;
         var agentProperty = settings.Protocols.SeqAgentProperty;
         var maxAgent = settings.Ingestion.MaxAgentLength;
@@ -82,7 +84,8 @@ public sealed class ProtocolsController(IIngestService ingest, ProtocolBodyReade
             return Unsupported(mediaType, "application/x-protobuf (snappy) or application/json");
         }
 
-        var body = await bodies.ReadAsync(Request, HttpContext.RequestAborted);
+        using var buffer = await bodies.ReadAsync(Request, HttpContext.RequestAborted);
+        var body = buffer.Memory;
         var now = DateTime.UtcNow;
         IReadOnlyList<LogEntry> entries;
         try

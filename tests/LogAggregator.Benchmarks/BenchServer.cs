@@ -136,27 +136,14 @@ public sealed class BenchServer : IAsyncDisposable
     /// The server's busiest threads by CPU seconds (name from /proc/pid/task/*/comm): shows which stage is saturated,
     /// e.g. the DuckDB writer thread near 100% of the elapsed time means the store is the bottleneck.
     /// </summary>
-    public IReadOnlyList<(string Thread, double CpuSeconds)> BusiestThreads(int count)
-    {
-        var threads = new Dictionary<string, double>();
-        foreach (var task in Directory.EnumerateDirectories($"/proc/{_server!.Process.Id}/task"))
-        {
-            try
-            {
-                var name = File.ReadAllText(Path.Combine(task, "comm")).Trim();
-                var stat = File.ReadAllText(Path.Combine(task, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                // Thread pool and DuckDB workers share names: summed per name, they read as one stage.
-                threads[name] = threads.GetValueOrDefault(name) + (long.Parse(fields[11]) + long.Parse(fields[12])) / 100.0;
-            }
-            catch (IOException)
-            {
-                // The thread ended while we looked.
-            }
-        }
-
-        return threads.OrderByDescending(t => t.Value).Take(count).Select(t => (t.Key, t.Value)).ToList();
-    }
+    public IReadOnlyList<(string Thread, double CpuSeconds)> BusiestThreads(int count) =>
+        // Thread pool and DuckDB workers share names: summed per name, they read as one stage.
+        ServerThread.Of(_server!.Process.Id)
+            .GroupBy(t => t.Name)
+            .Select(g => (Thread: g.Key, CpuSeconds: g.Sum(t => t.CpuSeconds)))
+            .OrderByDescending(t => t.CpuSeconds)
+            .Take(count)
+            .ToList();
 
     public async ValueTask DisposeAsync()
     {

@@ -136,6 +136,32 @@ public sealed class AlertDeliveryTests(AlertDeliveryFixture fixture, ITestOutput
         Assert.Single(metadata.GetProperty("samples").EnumerateArray());
     }
 
+    [Fact]
+    public async Task Alerts_are_decided_journaled_and_delivered_on_threads_at_a_lower_priority_than_ingestion()
+    {
+        const string agent = "STORM";
+        const int keys = 60;
+        var pid = _alerts.Server.ProcessId;
+        var before = ServerThread.Of(pid).Where(IsAlerting).Sum(t => t.CpuSeconds);
+
+        // Letters, not numbers, tell the keys apart (numbers are masked).
+        await _alerts.PostAsync(Enumerable.Range(0, keys)
+            .Select(i => AlertServer.Entry(agent, "CRITICAL", $"valve {(char)('a' + i / 26)}{(char)('a' + i % 26)} stuck open"))
+            .ToArray());
+        await _alerts.WaitForDeliveriesAsync(agent, keys);
+
+        var threads = ServerThread.Of(pid);
+        var alerting = threads.Where(IsAlerting).ToList();
+        var journal = threads.Where(t => t.Name.StartsWith("persistence-", StringComparison.Ordinal)).ToList();
+        var main = threads.Single(t => t.Id == pid);
+        Assert.True(alerting.Count > 0 && journal.Count > 0, $"threads: {string.Join(", ", threads.Select(t => t.Name).Distinct())}");
+        Assert.All(alerting.Concat(journal), t => Assert.Equal(Math.Max(10, main.Nice), t.Nice));
+        Assert.True(main.Nice < 10, $"the server itself runs at nice {main.Nice}: nothing to tell apart");
+        Assert.True(alerting.Sum(t => t.CpuSeconds) > before, $"{keys} alerts took no CPU on the alerting threads ({before} s before and after)");
+
+        static bool IsAlerting(ServerThread t) => t.Name.StartsWith("alerting-", StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(404)]
     [InlineData(500)]

@@ -87,7 +87,8 @@ public static class AlertCatchUpHosting
         builder.WithActors((system, registry, resolver) =>
         {
             var thresholds = registry.Get<AlertThreshold>();
-            system.ActorOf(AlertCatchUp.Props(resolver.GetService<ILogStore>(), resolver.GetService<AlertRules>(), thresholds, TimeProvider.System),
+            system.ActorOf(AlertCatchUp.Props(resolver.GetService<ILogStore>(), resolver.GetService<AlertRules>(), thresholds, TimeProvider.System)
+                    .WithDispatcher(AlertingDispatcher.Id),
                 AlertCatchUp.ActorName);
         });
 }

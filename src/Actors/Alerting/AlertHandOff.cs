@@ -6,16 +6,27 @@ namespace LogAggregator.Alerting;
 
 /// <summary>
 /// How committed entries reach alerting: grouped per alert key, one <see cref="RecordOccurrences"/> per key per
-/// batch. Used by every agent store after a commit (classifying on the store's own thread, so the agents of a node
-/// classify in parallel) and by the catch-up at start, so both classify alike. An agent store's groups go to the
-/// node's <see cref="AlertIntake"/>, which merges them across commits before the deciders see them.
+/// batch. Used by every agent store after a commit and by the catch-up at start, so both classify alike. An agent
+/// store only picks out its WARNING-or-above entries; the node's <see cref="AlertIntake"/> classifies them on the
+/// alerting threads (see <see cref="AlertingDispatcher"/>), so an error storm's masking and pattern search do not
+/// take the commits' CPU, and merges the groups across commits before the deciders see them. While more than
+/// <see cref="MaxWaitingChars"/> characters of messages wait for the intake (it is far behind), a store classifies
+/// its own commits instead, so what waits stays bounded.
 /// </summary>
 public sealed class AlertHandOff(IActorRef intake, AlertRules rules, TimeProvider clock)
 {
+    /// <summary>At most this many characters of committed messages wait for the intake's classification (~32 MiB).</summary>
+    public const long MaxWaitingChars = 16 << 20;
+
+    private long _waitingChars;
+
     /// <summary>Alerting off: committed entries go nowhere.</summary>
     public static readonly AlertHandOff None = new(ActorRefs.Nobody, new AlertRules(DisabledSettings()), TimeProvider.System);
 
     public bool Enabled => !intake.IsNobody();
+
+    /// <summary>Characters of messages handed to the intake and not classified yet.</summary>
+    public long WaitingChars => Interlocked.Read(ref _waitingChars);
 
     /// <summary>Hands the alert-worthy entries of a committed append (ids in the same order) to their keys.</summary>
     public void Hand(IEnumerable<LogEntry> entries, IReadOnlyList<string> ids)
@@ -25,10 +36,51 @@ public sealed class AlertHandOff(IActorRef intake, AlertRules rules, TimeProvide
             return;
         }
 
-        var keys = Group(entries, ids, rules, clock.GetUtcNow().UtcDateTime);
+        List<LogEntry>? worthy = null;
+        List<string>? worthyIds = null;
+        long chars = 0;
+        var index = -1;
+        foreach (var entry in entries)
+        {
+            index++;
+            if (entry.Level >= Level.Warning)
+            {
+                (worthy ??= []).Add(entry);
+                (worthyIds ??= []).Add(ids[index]);
+                chars += entry.Message.Length;
+            }
+        }
+
+        if (worthy is null)
+        {
+            return;
+        }
+
+        var arrival = clock.GetUtcNow().UtcDateTime;
+        if (Interlocked.Add(ref _waitingChars, chars) <= MaxWaitingChars)
+        {
+            intake.Tell(new AlertIntakeProtocol.Committed(worthy, worthyIds!, arrival, chars, this), ActorRefs.NoSender);
+            return;
+        }
+
+        Interlocked.Add(ref _waitingChars, -chars);
+        var keys = Group(worthy, worthyIds!, rules, arrival);
         if (keys.Count > 0)
         {
             intake.Tell(new AlertIntakeProtocol.HandOver(keys), ActorRefs.NoSender);
+        }
+    }
+
+    /// <summary>The intake's side of <see cref="Hand"/>: groups what a store handed over and releases its share of the bound.</summary>
+    internal IReadOnlyList<RecordOccurrences> Classify(AlertIntakeProtocol.Committed committed)
+    {
+        try
+        {
+            return Group(committed.Entries, committed.Ids, rules, committed.Arrival);
+        }
+        finally
+        {
+            Interlocked.Add(ref _waitingChars, -committed.Chars);
         }
     }
 

@@ -41,7 +41,8 @@ public sealed class AlertIntake : ReceiveActor, IWithTimers
         _thresholds = thresholds;
         _linger = linger;
         _samples = samples;
-        Receive<HandOver>(Hold);
+        Receive<HandOver>(handOver => Hold(handOver.Keys));
+        Receive<Committed>(committed => Hold(committed.HandOff.Classify(committed)));
         Receive<Flush>(_ => SendHeld());
         Receive<CooldownNoted>(Note);
     }
@@ -58,9 +59,9 @@ public sealed class AlertIntake : ReceiveActor, IWithTimers
         base.PostStop();
     }
 
-    private void Hold(HandOver handOver)
+    private void Hold(IReadOnlyList<RecordOccurrences> keys)
     {
-        foreach (var offered in handOver.Keys)
+        foreach (var offered in keys)
         {
             if (AfterCooldown(offered) is not { } record)
             {
@@ -175,7 +176,9 @@ public static class AlertIntakeHosting
         builder.WithActors((system, registry, resolver) =>
         {
             var settings = resolver.GetService<AlertRules>().Settings;
-            var intake = system.ActorOf(AlertIntake.Props(registry.Get<AlertThreshold>(), settings.HandOffLinger, settings.Samples), AlertIntake.ActorName);
+            var intake = system.ActorOf(
+                AlertIntake.Props(registry.Get<AlertThreshold>(), settings.HandOffLinger, settings.Samples).WithDispatcher(AlertingDispatcher.Id),
+                AlertIntake.ActorName);
             registry.Register<AlertIntake>(intake);
         });
 }

@@ -1,3 +1,4 @@
+using LogAggregator.Model;
 using static LogAggregator.Alerting.AlertThresholdProtocol;
 
 namespace LogAggregator.Alerting;
@@ -6,6 +7,13 @@ public static class AlertIntakeProtocol
 {
     /// <summary>What one agent store's commit holds for alerting, already grouped per key (<see cref="AlertHandOff.Group"/>).</summary>
     public sealed record HandOver(IReadOnlyList<RecordOccurrences> Keys);
+
+    /// <summary>
+    /// The WARNING-or-above entries of one agent store's commit (ids in the same order), committed at
+    /// <paramref name="Arrival"/>, for the intake to classify; <paramref name="Chars"/> of their messages count against
+    /// <paramref name="HandOff"/>'s bound until then. Local only.
+    /// </summary>
+    public sealed record Committed(IReadOnlyList<LogEntry> Entries, IReadOnlyList<string> Ids, DateTime Arrival, long Chars, AlertHandOff HandOff);
 
     /// <summary>The linger is over: what was merged goes to the deciders. Local only.</summary>
     public sealed class Flush

@@ -311,7 +311,8 @@ public static class AlertNotifierHosting
         builder.WithSingleton<AlertNotifier>(
             AlertNotifier.ActorName,
             (_, _, _) => AlertNotifier.Props(
-                new HermesClient(settings.HermesUrl, settings.Alerting.Delivery.RequestTimeout), settings.Alerting.Delivery, TimeProvider.System),
+                new HermesClient(settings.HermesUrl, settings.Alerting.Delivery.RequestTimeout), settings.Alerting.Delivery, TimeProvider.System)
+                .WithDispatcher(AlertingDispatcher.Id),
             new ClusterSingletonOptions(),
             createProxyToo: true);
 }

@@ -280,7 +280,8 @@ public static class AlertThresholdHosting
                 var rules = resolver.GetService<AlertRules>();
                 var store = resolver.GetService<ILogStore>();
                 var rebuilder = new AlertWindowRebuilder(store, rules, clusterOfOne);
-                return entityId => AlertThreshold.Props(entityId, rules, store, notifier, TimeProvider.System, rebuilder: rebuilder);
+                return entityId => AlertThreshold.Props(entityId, rules, store, notifier, TimeProvider.System, rebuilder: rebuilder)
+                    .WithDispatcher(AlertingDispatcher.Id);
             },
             new AlertThresholdMessageExtractor(shards),
             new ShardOptions

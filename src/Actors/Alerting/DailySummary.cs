@@ -188,6 +188,6 @@ public static class DailySummaryHosting
         builder.WithSingleton<DailySummary>(
             DailySummary.ActorName,
             (system, registry, resolver) => DailySummary.Props(resolver.GetService<AlertRules>(), resolver.GetService<ILogStore>(),
-                AlertThresholdHosting.AlertNotifierOf(system, registry), TimeProvider.System),
+                AlertThresholdHosting.AlertNotifierOf(system, registry), TimeProvider.System).WithDispatcher(AlertingDispatcher.Id),
             new ClusterSingletonOptions());
 }

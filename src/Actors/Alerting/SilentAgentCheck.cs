@@ -185,6 +185,6 @@ public static class SilentAgentCheckHosting
         builder.WithSingleton<SilentAgentCheck>(
             SilentAgentCheck.ActorName,
             (system, registry, resolver) => SilentAgentCheck.Props(resolver.GetService<AlertRules>(), resolver.GetService<ILogStore>(),
-                AlertThresholdHosting.AlertNotifierOf(system, registry), TimeProvider.System),
+                AlertThresholdHosting.AlertNotifierOf(system, registry), TimeProvider.System).WithDispatcher(AlertingDispatcher.Id),
             new ClusterSingletonOptions());
 }

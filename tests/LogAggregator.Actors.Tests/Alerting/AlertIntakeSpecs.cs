@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using LogAggregator.Alerting;
+using LogAggregator.Ingestion;
 using LogAggregator.Model;
 using static LogAggregator.Alerting.AlertIntakeProtocol;
 using static LogAggregator.Alerting.AlertThresholdProtocol;
@@ -89,6 +90,60 @@ public sealed class AlertIntakeSpecs : TestKit
         Assert.Equal("b", deciders.ExpectMsg<RecordOccurrences>().Key);
         deciders.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
     }
+
+    [Fact]
+    public void A_store_hands_over_only_its_warning_or_above_entries_and_the_intake_classifies_them_into_keys()
+    {
+        var deciders = CreateTestProbe();
+        var intake = Sys.ActorOf(AlertIntake.Props(deciders.Ref, TimeSpan.Zero, samples: 5));
+        var rules = new AlertRules(ShippedSettings.Value.Alerting);
+        var handOff = new AlertHandOff(intake, rules, TimeProvider.System);
+        var now = DateTime.UtcNow;
+
+        handOff.Hand(
+            [Entry("pump 1 failed after 10 ms", Level.Error, now), Entry("all good", Level.Info, now), Entry("pump 2 failed after 30 ms", Level.Error, now)],
+            ["e1", "i1", "e2"]);
+
+        var record = deciders.ExpectMsg<RecordOccurrences>(TimeSpan.FromSeconds(5));
+        Assert.Equal(AlertKeys.ForLevel("AGENT", "pump <num> failed after <num> ms"), record.Key);
+        Assert.Equal(["e1", "e2"], record.Occurrences.Select(o => o.Id));
+        Assert.Equal(["pump 1 failed after 10 ms", "pump 2 failed after 30 ms"], record.Samples.Select(s => s.Message));
+        AwaitCondition(() => handOff.WaitingChars == 0);
+
+        // Nothing at WARNING or above: nothing to hand over.
+        handOff.Hand([Entry("all good", Level.Info, now)], ["i2"]);
+        deciders.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+    }
+
+    [Fact]
+    public void Stores_send_their_commits_unclassified_while_the_intake_keeps_up_and_classify_them_themselves_beyond_the_bound()
+    {
+        var intake = CreateTestProbe();
+        var rules = new AlertRules(ShippedSettings.Value.Alerting);
+        var handOff = new AlertHandOff(intake.Ref, rules, TimeProvider.System);
+        var now = DateTime.UtcNow;
+        var longMessage = new string('x', EntryLimits.MaxMessageLength);
+
+        // The intake (a probe here) classifies nothing, so what the stores hand over waits, up to the bound.
+        var handed = 0L;
+        var batch = 0;
+        while (handed + longMessage.Length <= AlertHandOff.MaxWaitingChars)
+        {
+            handOff.Hand([Entry(longMessage, Level.Error, now)], [$"id{batch++}"]);
+            handed += longMessage.Length;
+            var committed = intake.ExpectMsg<AlertIntakeProtocol.Committed>();
+            Assert.Equal(handed, handOff.WaitingChars);
+            Assert.Equal(longMessage.Length, committed.Chars);
+        }
+
+        // Past it, a store classifies its own commit and sends the groups, holding on to nothing.
+        handOff.Hand([Entry("pump 3 failed after 50 ms", Level.Error, now), Entry(longMessage, Level.Error, now)], ["p3", "long"]);
+        var handOver = intake.ExpectMsg<HandOver>();
+        Assert.Equal(["long", "p3"], handOver.Keys.SelectMany(k => k.Occurrences).Select(o => o.Id).Order());
+        Assert.Equal(handed, handOff.WaitingChars);
+    }
+
+    private static LogEntry Entry(string message, Level level, DateTime at) => new(at, level, "AGENT", message, "api", LogEntry.EmptyMetadata);
 
     private static RecordOccurrences Record(string key, params int[] ids) => new(
         new AlertSubject(key, "agent", "AGENT", null, key),

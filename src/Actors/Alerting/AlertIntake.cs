@@ -19,7 +19,8 @@ namespace LogAggregator.Alerting;
 /// <para>
 /// A decider answers a page, and occurrences inside a cooldown the intake did not know, with
 /// <see cref="CooldownNoted"/>; from then on the intake drops the key's occurrences dated before the cooldown's end
-/// (the decider would skip them) and sends nothing for a key with nothing left. The notes are remembered per node,
+/// (the decider would skip them) and sends nothing for a key with nothing left, or, while the page waits for the
+/// notifier, the key alone (no occurrences), which recreates a decider that stopped meanwhile. The notes are remembered per node,
 /// at most <see cref="MaxCooldowns"/> of them: forgetting one only means the decider skips those occurrences itself
 /// and notes its cooldown again.
 /// </para>
@@ -34,7 +35,7 @@ public sealed class AlertIntake : ReceiveActor, IWithTimers
     private readonly TimeSpan _linger;
     private readonly int _samples;
     private readonly Dictionary<string, Merged> _held = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, DateTime> _cooldowns = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Cooldown> _cooldowns = new(StringComparer.Ordinal);
 
     public AlertIntake(IActorRef thresholds, TimeSpan linger, int samples)
     {
@@ -104,7 +105,8 @@ public sealed class AlertIntake : ReceiveActor, IWithTimers
 
     private void Note(CooldownNoted noted)
     {
-        if (_cooldowns.TryGetValue(noted.Key, out var known) && known >= noted.Until)
+        if (_cooldowns.TryGetValue(noted.Key, out var known)
+            && (known.Until > noted.Until || (known.Until == noted.Until && (noted.AlertPending || !known.AlertPending))))
         {
             return;
         }
@@ -114,7 +116,7 @@ public sealed class AlertIntake : ReceiveActor, IWithTimers
             // Cooldowns over by the wall clock go first; entries dated inside them may still come (a backlog), but the
             // deciders skip those themselves.
             var now = DateTime.UtcNow;
-            foreach (var over in _cooldowns.Where(c => c.Value < now).Select(c => c.Key).ToList())
+            foreach (var over in _cooldowns.Where(c => c.Value.Until < now).Select(c => c.Key).ToList())
             {
                 _cooldowns.Remove(over);
             }
@@ -125,22 +127,31 @@ public sealed class AlertIntake : ReceiveActor, IWithTimers
             }
         }
 
-        _cooldowns[noted.Key] = noted.Until;
+        _cooldowns[noted.Key] = new Cooldown(noted.Until, noted.AlertPending);
     }
 
-    /// <summary>What of <paramref name="record"/> its decider would count: null when all of it lies inside a noted cooldown.</summary>
+    /// <summary>
+    /// What of <paramref name="record"/> its decider would count. When all of it lies inside a noted cooldown: null,
+    /// or the key alone (no occurrences) while the cooldown's page waits for the notifier.
+    /// </summary>
     private RecordOccurrences? AfterCooldown(RecordOccurrences record)
     {
-        if (!_cooldowns.TryGetValue(record.Key, out var until) || record.Occurrences.All(o => o.Timestamp >= until))
+        if (!_cooldowns.TryGetValue(record.Key, out var cooldown) || record.Occurrences.All(o => o.Timestamp >= cooldown.Until))
         {
             return record;
         }
 
+        var until = cooldown.Until;
         var occurrences = record.Occurrences.Where(o => o.Timestamp >= until).ToList();
-        return occurrences.Count == 0
-            ? null
-            : new RecordOccurrences(record.Subject, occurrences, record.Samples.Where(s => s.Timestamp >= until).ToList());
+        if (occurrences.Count > 0)
+        {
+            return new RecordOccurrences(record.Subject, occurrences, record.Samples.Where(s => s.Timestamp >= until).ToList());
+        }
+
+        return cooldown.AlertPending ? new RecordOccurrences(record.Subject, [], []) : null;
     }
+
+    private readonly record struct Cooldown(DateTime Until, bool AlertPending);
 
     /// <summary>One key's hand-overs since the last flush; the first one is kept as it came while it is alone.</summary>
     private sealed class Merged(RecordOccurrences first)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
@@ -28,6 +29,7 @@ public sealed class AlertThreshold : ReceivePersistentActor, IWithTimers
 {
     public const string RegionName = "alert-threshold";
     private const int SnapshotEvery = 50;
+    private const string IdleTimer = "idle";
     private static readonly TimeSpan DefaultIdleAfter = TimeSpan.FromMinutes(15);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -42,6 +44,7 @@ public sealed class AlertThreshold : ReceivePersistentActor, IWithTimers
     private AlertSubject? _subject;
     private AlertWindow? _window;
     private IActorRef _intake = ActorRefs.Nobody;
+    private long _lastActive = Stopwatch.GetTimestamp();
 
     public AlertThreshold(string entityId, AlertRules rules, ILogStore store, IActorRef notifier, TimeProvider clock,
         TimeSpan? redeliverEvery = null, TimeSpan? idleAfter = null, AlertWindowRebuilder? rebuilder = null)
@@ -78,10 +81,15 @@ public sealed class AlertThreshold : ReceivePersistentActor, IWithTimers
         TimeSpan? redeliverEvery = null, TimeSpan? idleAfter = null, AlertWindowRebuilder? rebuilder = null) =>
         Akka.Actor.Props.Create(() => new AlertThreshold(entityId, rules, store, notifier, clock, redeliverEvery, idleAfter, rebuilder));
 
+    /// <summary>
+    /// Idleness is checked a few times per idle-after by one periodic timer, not with a receive timeout: that one is
+    /// rescheduled on every message, and in an error storm each reschedule left a cancelled timer in the scheduler's
+    /// wheel until its deadline, tens of thousands of them, all live for the garbage collector to trace.
+    /// </summary>
     protected override void PreStart()
     {
         base.PreStart();
-        Context.SetReceiveTimeout(_idleAfter);
+        Timers.StartPeriodicTimer(IdleTimer, IdleCheck.Instance, _idleAfter / 3);
     }
 
     /// <summary>Recovered; the first occurrences tell us the key, whose window is then rebuilt from the store.</summary>
@@ -140,6 +148,7 @@ public sealed class AlertThreshold : ReceivePersistentActor, IWithTimers
     {
         Command<DeliveryAccepted>(accepted =>
         {
+            _lastActive = Stopwatch.GetTimestamp();
             if (_state.Pending.Exists(a => a.Id == accepted.AlertId))
             {
                 Persist(new AlertHandedOver(accepted.AlertId), e =>
@@ -151,10 +160,10 @@ public sealed class AlertThreshold : ReceivePersistentActor, IWithTimers
             }
         });
         Command<RedeliverPending>(_ => Redeliver());
-        Command<ReceiveTimeout>(_ =>
+        Command<IdleCheck>(_ =>
         {
             // An entity with an alert the notifier has not accepted stays, repeating it.
-            if (_state.Pending.IsEmpty)
+            if (_state.Pending.IsEmpty && Stopwatch.GetElapsedTime(_lastActive) >= _idleAfter)
             {
                 Context.Parent.Tell(new Passivate(Stop.Instance));
             }
@@ -203,6 +212,7 @@ public sealed class AlertThreshold : ReceivePersistentActor, IWithTimers
             _state = _state.Apply(e);
             _log.Info("Alert {AlertId} raised for {Key}: {Reason}; cooldown until {CooldownUntil:o}", alert.Id, alert.Key, alert.Reason, e.CooldownUntil);
             _notifier.Tell(new Deliver(alert));
+            NoteCooldown();
             Timers.StartPeriodicTimer(PendingDeliveries.TimerKey, RedeliverPending.Instance, _redeliverEvery);
             MaybeSnapshot();
         });
@@ -210,6 +220,7 @@ public sealed class AlertThreshold : ReceivePersistentActor, IWithTimers
 
     private void RememberIntake()
     {
+        _lastActive = Stopwatch.GetTimestamp();
         if (!Sender.IsNobody() && !Sender.Equals(Context.System.DeadLetters))
         {
             _intake = Sender;
@@ -218,14 +229,15 @@ public sealed class AlertThreshold : ReceivePersistentActor, IWithTimers
 
     /// <summary>
     /// Tells the intake the cooldown (see <see cref="CooldownNoted"/>), so it stops sending what the cooldown covers;
-    /// not while an alert waits for the notifier: a message of the key is what recreates this entity, to send it again,
-    /// should it stop meanwhile (a shard moving to another node).
+    /// while an alert waits for the notifier, marked so: the intake then keeps sending the key a message without
+    /// occurrences, which recreates this entity to send the alert again should it stop meanwhile (a shard moving to
+    /// another node).
     /// </summary>
     private void NoteCooldown()
     {
-        if (_state.Pending.IsEmpty && _subject is not null && !_intake.IsNobody())
+        if (_subject is not null && !_intake.IsNobody())
         {
-            _intake.Tell(new CooldownNoted(_subject.Key, _state.CooldownUntil));
+            _intake.Tell(new CooldownNoted(_subject.Key, _state.CooldownUntil, AlertPending: !_state.Pending.IsEmpty));
         }
     }
 
@@ -257,6 +269,15 @@ public sealed class AlertThreshold : ReceivePersistentActor, IWithTimers
         if (LastSequenceNr % SnapshotEvery == 0)
         {
             SaveSnapshot(_state);
+        }
+    }
+
+    private sealed class IdleCheck
+    {
+        public static readonly IdleCheck Instance = new();
+
+        private IdleCheck()
+        {
         }
     }
 

@@ -14,8 +14,11 @@ public static class AlertThresholdProtocol
 {
     public interface IAlertThresholdCommand : IWithAlertKey;
 
-    /// <summary>One committed entry that counts toward a key: its id tells repeats apart (catch-up, rebuilds).</summary>
-    public sealed record Occurrence(string Id, DateTime Timestamp, Level Level);
+    /// <summary>
+    /// One committed entry that counts toward a key: its id tells repeats apart (catch-up, rebuilds). A value, kept
+    /// inline in the lists that carry it: an error storm hands over one per entry.
+    /// </summary>
+    public readonly record struct Occurrence(string Id, DateTime Timestamp, Level Level);
 
     /// <summary>
     /// The committed entries of one append (or of a catch-up page) that count toward one key: one message per key
@@ -44,8 +47,12 @@ public static class AlertThresholdProtocol
     /// entity skips them, now and whenever they are handed over again, since a cooldown only moves later), so the
     /// intake drops them instead of sending them on. An error storm then costs the deciders and the shard region
     /// a message per key until its page, not one per key per linger for as long as the storm lasts.
+    /// <paramref name="AlertPending"/>: the page is decided and journaled but the notifier has not accepted it yet.
+    /// The intake then still sends the key a message without occurrences per linger while it drops some: a message of
+    /// the key is what recreates a decider that stopped meanwhile (its shard moved to another node), to send the page
+    /// again. Noted again without it once the notifier accepted the page.
     /// </summary>
-    public sealed record CooldownNoted(string Key, DateTime Until);
+    public sealed record CooldownNoted(string Key, DateTime Until, bool AlertPending = false);
 
     /// <summary>What an entity recovers: its key, its cooldown, and the alerts the notifier has not yet accepted.</summary>
     public sealed record AlertThresholdState(string? Key, DateTime CooldownUntil, ImmutableList<Alert> Pending)

@@ -92,6 +92,40 @@ public sealed class AlertIntakeSpecs : TestKit
     }
 
     [Fact]
+    public void While_a_noted_page_waits_for_the_notifier_the_key_still_gets_a_message_without_the_occurrences_its_cooldown_covers()
+    {
+        var deciders = CreateTestProbe();
+        var intake = Sys.ActorOf(AlertIntake.Props(deciders.Ref, TimeSpan.Zero, samples: 5));
+        intake.Tell(new HandOver([Record("a", 1)]));
+        deciders.ExpectMsg<RecordOccurrences>();
+        var decider = deciders.LastSender;
+
+        intake.Tell(new CooldownNoted("a", At.AddSeconds(10), AlertPending: true), decider);
+        intake.Tell(new HandOver([Record("a", 2, 3)]));
+        var keepAlive = deciders.ExpectMsg<RecordOccurrences>();
+        Assert.Equal("a", keepAlive.Key);
+        Assert.Empty(keepAlive.Occurrences);
+        Assert.Empty(keepAlive.Samples);
+
+        // An occurrence after the cooldown goes on as ever.
+        intake.Tell(new HandOver([Record("a", 4, 11)]));
+        Assert.Equal(["11"], deciders.ExpectMsg<RecordOccurrences>().Occurrences.Select(o => o.Id));
+
+        // Accepted: the same cooldown noted without the page pending, and the key gets nothing it covers.
+        intake.Tell(new CooldownNoted("a", At.AddSeconds(10)), decider);
+        intake.Tell(new HandOver([Record("a", 5)]));
+        intake.Tell(new HandOver([Record("b", 6)]));
+        Assert.Equal("b", deciders.ExpectMsg<RecordOccurrences>().Key);
+
+        // A late note of the page pending changes nothing back.
+        intake.Tell(new CooldownNoted("a", At.AddSeconds(10), AlertPending: true), decider);
+        intake.Tell(new HandOver([Record("a", 7)]));
+        intake.Tell(new HandOver([Record("b", 8)]));
+        Assert.Equal("b", deciders.ExpectMsg<RecordOccurrences>().Key);
+        deciders.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+    }
+
+    [Fact]
     public void A_store_hands_over_only_its_warning_or_above_entries_and_the_intake_classifies_them_into_keys()
     {
         var deciders = CreateTestProbe();

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster.Sharding;
 using Akka.TestKit;
 using LogAggregator.Alerting;
 using LogAggregator.Model;
@@ -215,9 +216,12 @@ public sealed class AlertThresholdSpecs : AlertSpec
         var subject = Rules.Classify(Entry(UtcNow, Level.Critical, "disk 7 failed"))!;
         Occurrences(subject, intake, ("c1", UtcNow));
         var alert = ExpectAlert();
+
+        // Once when the page is decided (still waiting for the notifier), once when the notifier accepted it.
+        var decided = intake.ExpectMsg<AlertThresholdProtocol.CooldownNoted>(TimeSpan.FromSeconds(10));
+        Assert.Equal(new AlertThresholdProtocol.CooldownNoted(alert.Key, UtcNow.AddMinutes(10), AlertPending: true), decided);
         var noted = intake.ExpectMsg<AlertThresholdProtocol.CooldownNoted>(TimeSpan.FromSeconds(10));
-        Assert.Equal(alert.Key, noted.Key);
-        Assert.Equal(UtcNow.AddMinutes(10), noted.Until);
+        Assert.Equal(new AlertThresholdProtocol.CooldownNoted(alert.Key, UtcNow.AddMinutes(10), AlertPending: false), noted);
 
         // After a restart the entity recovers its cooldown and tells an intake that still sends what it covers.
         StopEntities();
@@ -228,6 +232,7 @@ public sealed class AlertThresholdSpecs : AlertSpec
         // Occurrences after the cooldown need no note (positive control above: the same entity answers inside it).
         Occurrences(subject, other, ("c3", UtcNow.AddMinutes(11)));
         ExpectAlert();
+        Assert.True(other.ExpectMsg<AlertThresholdProtocol.CooldownNoted>(TimeSpan.FromSeconds(10)).AlertPending);
         Assert.Equal(UtcNow.AddMinutes(21), other.ExpectMsg<AlertThresholdProtocol.CooldownNoted>(TimeSpan.FromSeconds(10)).Until);
         other.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
     }
@@ -275,5 +280,47 @@ public sealed class AlertThresholdEdgeSpecs : AlertSpec
 
         Ingest(Entry(end, Level.Critical, "clock says the end of time"));
         ExpectNoAlert();
+    }
+}
+
+public sealed class AlertThresholdIdleSpecs : AlertSpec
+{
+    private static readonly TimeSpan IdleAfter = TimeSpan.FromMilliseconds(300);
+
+    [Fact]
+    public void An_idle_decider_asks_to_be_passivated_and_one_whose_alert_the_notifier_has_not_accepted_waits_until_it_is()
+    {
+        var quiet = CreateTestProbe();
+        var quietDecider = Decider("quiet", quiet.Ref);
+        quietDecider.Tell(Occurrences("QUIET", "disk slow", Level.Error));
+        quiet.ExpectMsg<Passivate>(TimeSpan.FromSeconds(5));
+
+        var paging = CreateTestProbe();
+        var pagingDecider = Decider("paging", paging.Ref);
+        pagingDecider.Tell(Occurrences("PAGING", "array degraded", Level.Critical));
+        var deliver = Notifier.ExpectMsg<Deliver>(TimeSpan.FromSeconds(5));
+        paging.ExpectNoMsg(IdleAfter * 5);
+
+        pagingDecider.Tell(new DeliveryAccepted(deliver.Alert.Id), Notifier.Ref);
+        paging.ExpectMsg<Passivate>(TimeSpan.FromSeconds(5));
+    }
+
+    private IActorRef Decider(string id, IActorRef passivations) => Sys.ActorOf(Props.Create(() => new PassivationWatch(
+        AlertThreshold.Props(id, Rules, Store, Notifier.Ref, Clock, TimeSpan.FromMinutes(1), IdleAfter), passivations)));
+
+    private RecordOccurrences Occurrences(string agent, string message, Level level) => new(
+        new AlertSubject(AlertKeys.ForLevel(agent, message), agent, agent, null, message),
+        [new Occurrence(agent + "-1", UtcNow, level)],
+        [new AlertSample(agent + "-1", UtcNow, message)]);
+
+    /// <summary>The entity's parent, as the shard would be: tells the probe when the entity asks to be passivated.</summary>
+    private sealed class PassivationWatch : ReceiveActor
+    {
+        public PassivationWatch(Props entity, IActorRef passivations)
+        {
+            var child = Context.ActorOf(entity);
+            Receive<Passivate>(passivate => passivations.Tell(passivate));
+            ReceiveAny(message => child.Forward(message));
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using LogAggregator.Web.Controllers;
 
 namespace LogAggregator.Web.Tests;
 
@@ -203,6 +204,33 @@ public sealed class LogsApiTests : IAsyncLifetime
         var found = await _host.GetJsonAsync("/api/logs/search?q=" + Uri.EscapeDataString("(unclosed [b"));
 
         Assert.Equal("value was (unclosed [bracket", Assert.Single(found.GetProperty("results").EnumerateArray()).GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task A_streamed_body_without_a_length_is_read_whole_however_large()
+    {
+        // ~3 MB sent chunked: the server cannot size its buffer up front, so it grows it from 64 KB through the
+        // pooled sizes past the largest pooled one; every line must come through once, the last one too.
+        const int lines = 40_000;
+        var body = new System.Text.StringBuilder();
+        for (var i = 0; i < lines; i++)
+        {
+            body.Append("{\"agent\":\"STREAMED\",\"message\":\"line ").Append(i).Append(' ').Append('y', 60).Append("\"}\n");
+        }
+
+        var bytes = System.Text.Encoding.UTF8.GetBytes(body.ToString());
+        Assert.True(bytes.Length > 3 * RequestBodyBuffer.MaxPooled);
+        using var content = new StreamContent(new MemoryStream(bytes));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-ndjson");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/logs") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        var response = await _host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var stored = await _host.GetJsonAsync("/api/logs?agent=STREAMED&limit=1");
+        Assert.Equal(lines, stored.GetProperty("total").GetInt64());
+        Assert.StartsWith($"line {lines - 1} ", stored.GetProperty("logs")[0].GetProperty("message").GetString());
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Hosting;
 using static LogAggregator.Alerting.AlertIntakeProtocol;
@@ -29,6 +30,7 @@ public sealed class AlertIntake : ReceiveActor, IWithTimers
 {
     public const string ActorName = "alert-intake";
     public const int MaxCooldowns = 100_000;
+    public static readonly TimeSpan KeepAliveEvery = TimeSpan.FromSeconds(1);
     private const string FlushTimer = "flush";
 
     private readonly IActorRef _thresholds;
@@ -36,6 +38,7 @@ public sealed class AlertIntake : ReceiveActor, IWithTimers
     private readonly int _samples;
     private readonly Dictionary<string, Merged> _held = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Cooldown> _cooldowns = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _keptAlive = new(StringComparer.Ordinal);
 
     public AlertIntake(IActorRef thresholds, TimeSpan linger, int samples)
     {
@@ -94,7 +97,7 @@ public sealed class AlertIntake : ReceiveActor, IWithTimers
         foreach (var merged in _held.Values)
         {
             // A cooldown noted during the linger applies too.
-            if (AfterCooldown(merged.ToRecord()) is { } record)
+            if (AfterCooldown(merged.ToRecord()) is { } record && !KeptAliveLately(record))
             {
                 _thresholds.Tell(record, Self);
             }
@@ -128,6 +131,10 @@ public sealed class AlertIntake : ReceiveActor, IWithTimers
         }
 
         _cooldowns[noted.Key] = new Cooldown(noted.Until, noted.AlertPending);
+        if (!noted.AlertPending)
+        {
+            _keptAlive.Remove(noted.Key);
+        }
     }
 
     /// <summary>
@@ -149,6 +156,33 @@ public sealed class AlertIntake : ReceiveActor, IWithTimers
         }
 
         return cooldown.AlertPending ? new RecordOccurrences(record.Subject, [], []) : null;
+    }
+
+    /// <summary>
+    /// A message with nothing but the key (its page waits for the notifier) goes to a key at most once per
+    /// <see cref="KeepAliveEvery"/>: it only has to recreate a decider that stopped, and the decider repeats its
+    /// page every few seconds anyway.
+    /// </summary>
+    private bool KeptAliveLately(RecordOccurrences record)
+    {
+        if (record.Occurrences.Count > 0)
+        {
+            return false;
+        }
+
+        var now = Stopwatch.GetTimestamp();
+        if (_keptAlive.TryGetValue(record.Key, out var last) && Stopwatch.GetElapsedTime(last, now) < KeepAliveEvery)
+        {
+            return true;
+        }
+
+        if (_keptAlive.Count >= MaxCooldowns)
+        {
+            _keptAlive.Clear();
+        }
+
+        _keptAlive[record.Key] = now;
+        return false;
     }
 
     private readonly record struct Cooldown(DateTime Until, bool AlertPending);

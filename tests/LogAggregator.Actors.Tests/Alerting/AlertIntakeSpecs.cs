@@ -107,6 +107,11 @@ public sealed class AlertIntakeSpecs : TestKit
         Assert.Empty(keepAlive.Occurrences);
         Assert.Empty(keepAlive.Samples);
 
+        // One such message a second is enough to recreate a decider.
+        intake.Tell(new HandOver([Record("a", 3)]));
+        intake.Tell(new HandOver([Record("b", 3)]));
+        Assert.Equal("b", deciders.ExpectMsg<RecordOccurrences>().Key);
+
         // An occurrence after the cooldown goes on as ever.
         intake.Tell(new HandOver([Record("a", 4, 11)]));
         Assert.Equal(["11"], deciders.ExpectMsg<RecordOccurrences>().Occurrences.Select(o => o.Id));

@@ -127,10 +127,10 @@ public static class AkkaConfiguration
     /// (<see cref="StateTables"/> creates the tables before the actor system starts). The journal writes through an
     /// Akka.Streams queue whose stages would run on the default dispatcher, the .NET thread pool that also serves HTTP;
     /// Microsoft.Data.Sqlite does its I/O synchronously, so each commit (and its sync to disk) would hold a pool thread.
-    /// They run on a dispatcher of their own instead, on threads at nice 10 like the alerting dispatcher's (see
-    /// <see cref="LogAggregator.Alerting.AlertingDispatcher"/>): in an error storm most of what the journal writes is
-    /// alert decisions and the notifier's outbox, and nothing of ingestion waits for it (a tailer's checkpoint is
-    /// written without holding up its reading). Only in a cluster of one on the SQLite file is this process the
+    /// They run on a dispatcher of their own instead, at the process's priority, not the alerting threads' lower one
+    /// (see <see cref="LogAggregator.Alerting.AlertingDispatcher"/>): a tailer that finds its file truncated journals
+    /// where it goes on before reading on, and with the journal at nice 10 a copytruncate soak under load lost lines
+    /// (the rotated copy moved on before the tailer got to it). Only in a cluster of one on the SQLite file is this process the
     /// state's only writer, so only there do the journal and snapshot store skip the recovery reads of ids that have
     /// nothing stored (<see cref="FreshPersistenceIds"/>).
     /// </summary>
@@ -196,13 +196,10 @@ public static class AkkaConfiguration
 
     private static readonly Config PersistenceDispatcher = ConfigurationFactory.ParseString("""
             log-aggregator-persistence-dispatcher {
-              type = Dispatcher
-              executor = "LogAggregator.Alerting.LowPriorityExecutorConfigurator, LogAggregator.Actors"
+              type = ForkJoinDispatcher
               throughput = 100
-              low-priority-executor {
+              dedicated-thread-pool {
                 thread-count = 2
-                nice = 10
-                thread-name = "persistence"
               }
             }
             """);

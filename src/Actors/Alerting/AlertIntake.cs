@@ -21,9 +21,9 @@ namespace LogAggregator.Alerting;
 /// A decider answers a page, and occurrences inside a cooldown the intake did not know, with
 /// <see cref="CooldownNoted"/>; from then on the intake drops the key's occurrences dated before the cooldown's end
 /// (the decider would skip them) and sends nothing for a key with nothing left, or, while the page waits for the
-/// notifier, the key alone (no occurrences), which recreates a decider that stopped meanwhile. The notes are remembered per node,
-/// at most <see cref="MaxCooldowns"/> of them: forgetting one only means the decider skips those occurrences itself
-/// and notes its cooldown again.
+/// notifier, the key alone (no occurrences, at most once per <see cref="KeepAliveEvery"/>), which recreates a decider
+/// that stopped meanwhile. The notes are remembered per node, at most <see cref="MaxCooldowns"/> of them: forgetting
+/// one only means the decider skips those occurrences itself and notes its cooldown again.
 /// </para>
 /// </summary>
 public sealed class AlertIntake : ReceiveActor, IWithTimers

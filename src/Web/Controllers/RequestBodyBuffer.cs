@@ -43,7 +43,8 @@ public sealed class RequestBodyBuffer : IDisposable
             {
                 if (buffer._length == buffer._array.Length)
                 {
-                    if (buffer._length > limit)
+                    // Reads stop past the limit, so a full array is within it; only an array's own maximum stops growth.
+                    if (buffer._length >= Array.MaxLength)
                     {
                         throw tooLarge();
                     }
@@ -76,7 +77,6 @@ public sealed class RequestBodyBuffer : IDisposable
     public void Dispose()
     {
         Give(Interlocked.Exchange(ref _array, []));
-
         _length = 0;
     }
 

@@ -97,7 +97,7 @@ public sealed class AlertThreshold : ReceivePersistentActor, IWithTimers
     {
         Command<RecordOccurrences>(first =>
         {
-            RememberIntake();
+            Touched();
             _subject = first.Subject;
             _window = NewWindow(first.Subject);
             if (!_rebuilder.NeedsRebuild(_entityId, LastSequenceNr > 0))
@@ -138,7 +138,7 @@ public sealed class AlertThreshold : ReceivePersistentActor, IWithTimers
     {
         Command<RecordOccurrences>(m =>
         {
-            RememberIntake();
+            Touched();
             Record(m.Occurrences, m.Samples);
         });
         Common();
@@ -218,7 +218,8 @@ public sealed class AlertThreshold : ReceivePersistentActor, IWithTimers
         });
     }
 
-    private void RememberIntake()
+    /// <summary>Occurrences of the key arrived: the entity is in use, and their sender is the intake to tell its cooldowns.</summary>
+    private void Touched()
     {
         _lastActive = Stopwatch.GetTimestamp();
         if (!Sender.IsNobody() && !Sender.Equals(Context.System.DeadLetters))

@@ -48,8 +48,8 @@ public static class AlertThresholdProtocol
     /// intake drops them instead of sending them on. An error storm then costs the deciders and the shard region
     /// a message per key until its page, not one per key per linger for as long as the storm lasts.
     /// <paramref name="AlertPending"/>: the page is decided and journaled but the notifier has not accepted it yet.
-    /// The intake then still sends the key a message without occurrences per linger while it drops some: a message of
-    /// the key is what recreates a decider that stopped meanwhile (its shard moved to another node), to send the page
+    /// The intake then still sends the key a message without occurrences (at most once a second) while it drops some: a
+    /// message of the key is what recreates a decider that stopped meanwhile (its shard moved to another node), to send the page
     /// again. Noted again without it once the notifier accepted the page.
     /// </summary>
     public sealed record CooldownNoted(string Key, DateTime Until, bool AlertPending = false);

@@ -7,10 +7,10 @@ using Akka.Event;
 namespace LogAggregator.Alerting;
 
 /// <summary>
-/// Alerting runs behind ingestion. Its actors (intake, deciders, notifier, scheduled checks) and the journal writes of
-/// their decisions run on threads of their own at a lower scheduling priority (<c>nice</c>, see
-/// hocon/logaggregator.conf), so an error storm takes the CPU that commits leave free instead of slowing the commits
-/// that are the record of its occurrences. The pages of a storm go out as soon as there is CPU for them; on a
+/// Alerting runs behind ingestion. Its actors (intake, deciders, notifier, scheduled checks, catch-up) run on threads
+/// of their own at a lower scheduling priority (<c>nice</c>, see hocon/logaggregator.conf), so an error storm takes
+/// the CPU that commits leave free instead of slowing the commits that are the record of its occurrences. The journal
+/// that records their decisions is not among them: file tailers wait for it (see AkkaConfiguration.PersistenceConfig). The pages of a storm go out as soon as there is CPU for them; on a
 /// saturated node the kernel still gives these threads a share (nice 10 weighs about a tenth of a normal thread), so
 /// they are late, never starved.
 /// </summary>
@@ -21,8 +21,8 @@ public static class AlertingDispatcher
 
 /// <summary>
 /// The executor of <see cref="AlertingDispatcher"/>: <c>low-priority-executor.thread-count</c> dedicated threads named
-/// <c>{thread-name}-{n}</c>, each lowering its own priority to <c>low-priority-executor.nice</c> when it starts (Linux; elsewhere, or when the
-/// process already runs nicer than that, they keep the process's priority). Named in a dispatcher's
+/// <c>{thread-name}-{n}</c>, each lowering its own priority to <c>low-priority-executor.nice</c> when it starts (Linux;
+/// elsewhere, or when the process already runs nicer than that, they keep the process's priority). Named in a dispatcher's
 /// <c>executor</c> setting by its assembly-qualified type name.
 /// </summary>
 public sealed class LowPriorityExecutorConfigurator(Config config, IDispatcherPrerequisites prerequisites)
@@ -104,11 +104,9 @@ internal static partial class ThreadNiceness
         }
 
         var tid = GetTid();
-        Marshal.SetLastPInvokeError(0);
-        var current = GetPriority(PrioProcess, tid);
-        if (current == -1 && Marshal.GetLastPInvokeError() != 0)
+        if (Read(tid, out var errno) is not { } current)
         {
-            error = $"getpriority failed (errno {Marshal.GetLastPInvokeError()})";
+            error = $"getpriority failed (errno {errno})";
             return false;
         }
 
@@ -127,16 +125,15 @@ internal static partial class ThreadNiceness
     }
 
     /// <summary>The calling thread's nice value, or null where it cannot be read.</summary>
-    public static int? Current()
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return null;
-        }
+    public static int? Current() => OperatingSystem.IsLinux() ? Read(GetTid(), out _) : null;
 
+    /// <summary>Thread <paramref name="tid"/>'s nice value; null with <paramref name="errno"/> when it cannot be read (-1 is a nice value too).</summary>
+    private static int? Read(int tid, out int errno)
+    {
         Marshal.SetLastPInvokeError(0);
-        var current = GetPriority(PrioProcess, GetTid());
-        return current == -1 && Marshal.GetLastPInvokeError() != 0 ? null : current;
+        var nice = GetPriority(PrioProcess, tid);
+        errno = Marshal.GetLastPInvokeError();
+        return nice == -1 && errno != 0 ? null : nice;
     }
 
     [LibraryImport("libc", EntryPoint = "gettid")]

@@ -85,9 +85,7 @@ public sealed class AlertIntakeSpecs : TestKit
         Assert.Equal(["5"], deciders.ExpectMsg<RecordOccurrences>().Occurrences.Select(o => o.Id));
 
         // A key with nothing left after the cooldown costs its decider nothing.
-        intake.Tell(new HandOver([Record("a", 6, 7)]));
-        intake.Tell(new HandOver([Record("b", 8)]));
-        Assert.Equal("b", deciders.ExpectMsg<RecordOccurrences>().Key);
+        AssertDropped(intake, deciders, Record("a", 6, 7), 8);
         deciders.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
     }
 
@@ -108,9 +106,7 @@ public sealed class AlertIntakeSpecs : TestKit
         Assert.Empty(keepAlive.Samples);
 
         // One such message a second is enough to recreate a decider.
-        intake.Tell(new HandOver([Record("a", 3)]));
-        intake.Tell(new HandOver([Record("b", 3)]));
-        Assert.Equal("b", deciders.ExpectMsg<RecordOccurrences>().Key);
+        AssertDropped(intake, deciders, Record("a", 3), 3);
 
         // An occurrence after the cooldown goes on as ever.
         intake.Tell(new HandOver([Record("a", 4, 11)]));
@@ -118,15 +114,11 @@ public sealed class AlertIntakeSpecs : TestKit
 
         // Accepted: the same cooldown noted without the page pending, and the key gets nothing it covers.
         intake.Tell(new CooldownNoted("a", At.AddSeconds(10)), decider);
-        intake.Tell(new HandOver([Record("a", 5)]));
-        intake.Tell(new HandOver([Record("b", 6)]));
-        Assert.Equal("b", deciders.ExpectMsg<RecordOccurrences>().Key);
+        AssertDropped(intake, deciders, Record("a", 5), 6);
 
         // A late note of the page pending changes nothing back.
         intake.Tell(new CooldownNoted("a", At.AddSeconds(10), AlertPending: true), decider);
-        intake.Tell(new HandOver([Record("a", 7)]));
-        intake.Tell(new HandOver([Record("b", 8)]));
-        Assert.Equal("b", deciders.ExpectMsg<RecordOccurrences>().Key);
+        AssertDropped(intake, deciders, Record("a", 7), 8);
         deciders.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
     }
 
@@ -180,6 +172,14 @@ public sealed class AlertIntakeSpecs : TestKit
         var handOver = intake.ExpectMsg<HandOver>();
         Assert.Equal(["long", "p3"], handOver.Keys.SelectMany(k => k.Occurrences).Select(o => o.Id).Order());
         Assert.Equal(handed, handOff.WaitingChars);
+    }
+
+    /// <summary>Hands over <paramref name="dropped"/>, then an occurrence of key b: only b's reaches the deciders.</summary>
+    private static void AssertDropped(IActorRef intake, Akka.TestKit.TestProbe deciders, RecordOccurrences dropped, int other)
+    {
+        intake.Tell(new HandOver([dropped]));
+        intake.Tell(new HandOver([Record("b", other)]));
+        Assert.Equal("b", deciders.ExpectMsg<RecordOccurrences>().Key);
     }
 
     private static LogEntry Entry(string message, Level level, DateTime at) => new(at, level, "AGENT", message, "api", LogEntry.EmptyMetadata);

@@ -120,7 +120,7 @@ public sealed class AlertHandOff(IActorRef intake, AlertRules rules, TimeProvide
 
     private static Configuration.AlertingSettings DisabledSettings() => new(
         false, "http://localhost:8062", TimeSpan.FromMinutes(5), 5, TimeSpan.FromMinutes(10), TimeSpan.FromHours(1),
-        TimeSpan.FromMinutes(10), 5, TimeSpan.Zero, [], new Configuration.AlertDeliverySettings(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5)),
+        TimeSpan.FromMinutes(10), 5, TimeSpan.Zero, TimeSpan.Zero, [], new Configuration.AlertDeliverySettings(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5)),
         new Configuration.DailySummarySettings(false, new TimeOnly(8, 0)),
         new Configuration.SilentAgentSettings(false, TimeSpan.FromMinutes(30), TimeSpan.FromHours(24), TimeSpan.FromMinutes(1)));
 

@@ -8,11 +8,16 @@ namespace LogAggregator.Alerting;
 
 /// <summary>
 /// Where the agent stores of a node hand their committed alert-worthy entries (one per node, next to the shard
-/// region of <see cref="AlertThreshold"/>). It merges what arrives for the same key within
-/// <c>alerting.hand-off-linger</c> into one <see cref="RecordOccurrences"/>: during an error storm every commit of
-/// every agent holds the same keys again, and a message per key per commit would cost the deciders, the region
-/// and the shard as much as the commits themselves. The merge keeps each key's occurrences in arrival order (an
-/// agent's commits arrive in commit order) and its first samples.
+/// region of <see cref="AlertThreshold"/>). It holds what arrives until no hand-over came for
+/// <c>alerting.hand-off-linger</c>, or for <c>alerting.hand-off-max-linger</c> since the first one held while they
+/// keep coming, then classifies it (<see cref="AlertHandOff.Classify"/>) and merges it per key into one
+/// <see cref="RecordOccurrences"/>. During an error storm every commit of every agent holds the same keys again: a
+/// message per key per commit would cost the deciders, the region and the shard as much as the commits themselves,
+/// and the decisions with their journal writes would compete with the commits for the same cores. Held until the
+/// commits pause, a storm's alert work follows its ingestion instead of slowing it, and a page waits at most the
+/// max linger for it. The merge keeps each key's occurrences in arrival order (an agent's commits arrive in commit
+/// order) and its first samples. What waits unclassified counts against <see cref="AlertHandOff.MaxWaitingChars"/>,
+/// past which the stores classify their commits themselves.
 /// <para>
 /// What is held here when the process dies is committed already: the catch-up at the next start hands it over
 /// again (see <see cref="AlertCatchUp"/>). A graceful stop sends it on.
@@ -35,32 +40,117 @@ public sealed class AlertIntake : ReceiveActor, IWithTimers
 
     private readonly IActorRef _thresholds;
     private readonly TimeSpan _linger;
+    private readonly TimeSpan _maxLinger;
     private readonly int _samples;
+    private readonly List<object> _pending = [];
     private readonly Dictionary<string, Merged> _held = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Cooldown> _cooldowns = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _keptAlive = new(StringComparer.Ordinal);
+    private long _pendingSince;
+    private long _lastHandOver;
 
-    public AlertIntake(IActorRef thresholds, TimeSpan linger, int samples)
+    public AlertIntake(IActorRef thresholds, TimeSpan linger, TimeSpan maxLinger, int samples)
     {
         _thresholds = thresholds;
         _linger = linger;
+        _maxLinger = maxLinger < linger ? linger : maxLinger;
         _samples = samples;
-        Receive<HandOver>(handOver => Hold(handOver.Keys));
-        Receive<Committed>(committed => Hold(committed.HandOff.Classify(committed)));
-        Receive<Flush>(_ => SendHeld());
+        Receive<HandOver>(Linger);
+        Receive<Committed>(Linger);
+        Receive<Flush>(_ => FlushOnceQuiet());
         Receive<CooldownNoted>(Note);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <param name="linger">How long occurrences of a key wait for more; zero sends each hand-over on at once.</param>
-    public static Props Props(IActorRef thresholds, TimeSpan linger, int samples) =>
-        Akka.Actor.Props.Create(() => new AlertIntake(thresholds, linger, samples));
+    /// <param name="linger">How long hand-overs are held after the last one; zero sends each on at once.</param>
+    /// <param name="maxLinger">How long they are held at most while more keep coming.</param>
+    public static Props Props(IActorRef thresholds, TimeSpan linger, TimeSpan maxLinger, int samples) =>
+        Akka.Actor.Props.Create(() => new AlertIntake(thresholds, linger, maxLinger, samples));
 
     protected override void PostStop()
     {
-        SendHeld();
+        SendPending();
         base.PostStop();
+    }
+
+    /// <summary>Holds a <see cref="HandOver"/> or a <see cref="Committed"/> until the hand-overs pause.</summary>
+    private void Linger(object handOver)
+    {
+        var holdingNothing = _pending.Count == 0 && _held.Count == 0;
+        _pending.Add(handOver);
+        if (_linger <= TimeSpan.Zero)
+        {
+            SendPending();
+            return;
+        }
+
+        if (handOver is Committed committed && committed.HandOff.WaitingChars > AlertHandOff.MaxWaitingChars / 2)
+        {
+            // Half the bound waits here: classify now, on these threads, before the stores start doing it on theirs.
+            ClassifyPending();
+        }
+
+        _lastHandOver = Stopwatch.GetTimestamp();
+        if (holdingNothing)
+        {
+            _pendingSince = _lastHandOver;
+        }
+
+        if (!Timers.IsTimerActive(FlushTimer))
+        {
+            Timers.StartSingleTimer(FlushTimer, Flush.Instance, _linger);
+        }
+    }
+
+    /// <summary>
+    /// One timer per linger, not one per hand-over: when it fires while hand-overs still came within the linger, it
+    /// waits out the rest of it (or of the max linger).
+    /// </summary>
+    private void FlushOnceQuiet()
+    {
+        if (_pending.Count == 0 && _held.Count == 0)
+        {
+            return;
+        }
+
+        var now = Stopwatch.GetTimestamp();
+        var quietFor = Stopwatch.GetElapsedTime(_lastHandOver, now);
+        var heldFor = Stopwatch.GetElapsedTime(_pendingSince, now);
+        if (quietFor >= _linger || heldFor >= _maxLinger)
+        {
+            SendPending();
+            return;
+        }
+
+        var rest = _linger - quietFor;
+        Timers.StartSingleTimer(FlushTimer, Flush.Instance, rest < _maxLinger - heldFor ? rest : _maxLinger - heldFor);
+    }
+
+    /// <summary>Classifies what is held, in the order it came, merges it per key and sends each key's on.</summary>
+    private void SendPending()
+    {
+        ClassifyPending();
+        foreach (var merged in _held.Values)
+        {
+            // A cooldown noted while it was held applies too.
+            if (AfterCooldown(merged.ToRecord()) is { } record && !KeptAliveLately(record))
+            {
+                _thresholds.Tell(record, Self);
+            }
+        }
+
+        _held.Clear();
+    }
+
+    private void ClassifyPending()
+    {
+        foreach (var handOver in _pending)
+        {
+            Hold(handOver is Committed committed ? committed.HandOff.Classify(committed) : ((HandOver)handOver).Keys);
+        }
+
+        _pending.Clear();
     }
 
     private void Hold(IReadOnlyList<RecordOccurrences> keys)
@@ -81,29 +171,6 @@ public sealed class AlertIntake : ReceiveActor, IWithTimers
                 _held.Add(record.Key, new Merged(record));
             }
         }
-
-        if (_linger <= TimeSpan.Zero)
-        {
-            SendHeld();
-        }
-        else if (_held.Count > 0 && !Timers.IsTimerActive(FlushTimer))
-        {
-            Timers.StartSingleTimer(FlushTimer, Flush.Instance, _linger);
-        }
-    }
-
-    private void SendHeld()
-    {
-        foreach (var merged in _held.Values)
-        {
-            // A cooldown noted during the linger applies too.
-            if (AfterCooldown(merged.ToRecord()) is { } record && !KeptAliveLately(record))
-            {
-                _thresholds.Tell(record, Self);
-            }
-        }
-
-        _held.Clear();
     }
 
     private void Note(CooldownNoted noted)
@@ -187,7 +254,7 @@ public sealed class AlertIntake : ReceiveActor, IWithTimers
 
     private readonly record struct Cooldown(DateTime Until, bool AlertPending);
 
-    /// <summary>One key's hand-overs since the last flush; the first one is kept as it came while it is alone.</summary>
+    /// <summary>One key's hand-overs of one flush; the first one is kept as it came while it is alone.</summary>
     private sealed class Merged(RecordOccurrences first)
     {
         private List<Occurrence>? _occurrences;
@@ -222,7 +289,7 @@ public static class AlertIntakeHosting
         {
             var settings = resolver.GetService<AlertRules>().Settings;
             var intake = system.ActorOf(
-                AlertIntake.Props(registry.Get<AlertThreshold>(), settings.HandOffLinger, settings.Samples).WithDispatcher(AlertingDispatcher.Id),
+                AlertIntake.Props(registry.Get<AlertThreshold>(), settings.HandOffLinger, settings.HandOffMaxLinger, settings.Samples).WithDispatcher(AlertingDispatcher.Id),
                 AlertIntake.ActorName);
             registry.Register<AlertIntake>(intake);
         });

@@ -15,8 +15,12 @@ namespace LogAggregator.Configuration;
 /// </param>
 /// <param name="Samples">Sample entries an alert carries.</param>
 /// <param name="HandOffLinger">
-/// How long a node's <see cref="Alerting.AlertIntake"/> merges the occurrences of one key from successive commits
-/// before the key's decider gets them; zero hands each commit's on at once.
+/// A node's <see cref="Alerting.AlertIntake"/> holds what the commits hand over until none came for this long, then
+/// classifies and merges it per key for the deciders; zero hands each commit's on at once.
+/// </param>
+/// <param name="HandOffMaxLinger">
+/// While commits keep handing over (an error storm), the intake holds at most this long before it passes on what it
+/// holds: the most a page waits for the storm's commits. At least <paramref name="HandOffLinger"/>.
 /// </param>
 public sealed record AlertingSettings(
     bool Enabled,
@@ -28,6 +32,7 @@ public sealed record AlertingSettings(
     TimeSpan CatchUp,
     int Samples,
     TimeSpan HandOffLinger,
+    TimeSpan HandOffMaxLinger,
     IReadOnlyList<KnownPatternSettings> Patterns,
     AlertDeliverySettings Delivery,
     DailySummarySettings DailySummary,

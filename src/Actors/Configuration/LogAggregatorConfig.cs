@@ -174,6 +174,14 @@ public static class LogAggregatorConfig
             throw new ConfigurationException("AGGREGATED_DIR must not be empty");
         }
 
+        var handOffLinger = NonNegativeDuration(root, "alerting.hand-off-linger", "log-aggregator.alerting.hand-off-linger");
+        var handOffMaxLinger = NonNegativeDuration(root, "alerting.hand-off-max-linger", "log-aggregator.alerting.hand-off-max-linger");
+        if (handOffMaxLinger < handOffLinger)
+        {
+            throw new ConfigurationException(
+                $"log-aggregator.alerting.hand-off-max-linger must be at least hand-off-linger ({Raw(root, "alerting.hand-off-linger")}), got '{Raw(root, "alerting.hand-off-max-linger")}'");
+        }
+
         return new LogAggregatorSettings
         {
             HermesUrl = hermes.TrimEnd('/'),
@@ -226,7 +234,8 @@ public static class LogAggregatorConfig
                 MaxEntryAge: PositiveDuration(root, "alerting.max-entry-age", "log-aggregator.alerting.max-entry-age"),
                 CatchUp: PositiveDuration(root, "alerting.catch-up", "log-aggregator.alerting.catch-up"),
                 Samples: Positive(root, "alerting.samples", "log-aggregator.alerting.samples"),
-                HandOffLinger: NonNegativeDuration(root, "alerting.hand-off-linger", "log-aggregator.alerting.hand-off-linger"),
+                HandOffLinger: handOffLinger,
+                HandOffMaxLinger: handOffMaxLinger,
                 Patterns: KnownPatterns(root),
                 Delivery: new AlertDeliverySettings(
                     RequestTimeout: PositiveDuration(root, "alerting.delivery.request-timeout", "log-aggregator.alerting.delivery.request-timeout"),

@@ -17,7 +17,7 @@ public sealed class AlertIntakeSpecs : TestKit
     public void Hand_overs_of_one_key_within_the_linger_reach_its_decider_as_one_message_with_every_occurrence_in_order()
     {
         var deciders = CreateTestProbe();
-        var intake = Sys.ActorOf(AlertIntake.Props(deciders.Ref, TimeSpan.FromMilliseconds(300), samples: 3));
+        var intake = Sys.ActorOf(AlertIntake.Props(deciders.Ref, TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(300), samples: 3));
 
         intake.Tell(new HandOver([Record("a", 1, 2), Record("b", 3)]));
         intake.Tell(new HandOver([Record("a", 4, 5)]));
@@ -38,10 +38,103 @@ public sealed class AlertIntakeSpecs : TestKit
     }
 
     [Fact]
+    public void Hand_overs_that_keep_coming_are_held_until_they_pause()
+    {
+        var deciders = CreateTestProbe();
+        var linger = TimeSpan.FromMilliseconds(1500);
+        var intake = Sys.ActorOf(AlertIntake.Props(deciders.Ref, linger, TimeSpan.FromHours(1), samples: 3));
+
+        // Eight hand-overs 250 ms apart: longer in all than one linger, never a linger's pause between two.
+        var started = DateTime.UtcNow;
+        for (var i = 1; i <= 8; i++)
+        {
+            intake.Tell(new HandOver([Record("a", i)]));
+            Thread.Sleep(250);
+        }
+
+        Assert.True(DateTime.UtcNow - started > linger);
+        Assert.False(deciders.HasMessages, "nothing goes on while hand-overs keep coming");
+        var record = deciders.ExpectMsg<RecordOccurrences>(TimeSpan.FromSeconds(10));
+        Assert.Equal(["1", "2", "3", "4", "5", "6", "7", "8"], record.Occurrences.Select(o => o.Id));
+        Assert.Equal(["1", "2", "3"], record.Samples.Select(s => s.Id));
+    }
+
+    [Fact]
+    public void Hand_overs_that_never_pause_go_on_after_the_max_linger_at_the_latest()
+    {
+        var deciders = CreateTestProbe();
+        var intake = Sys.ActorOf(AlertIntake.Props(deciders.Ref, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), samples: 3));
+
+        // Twenty hand-overs 200 ms apart (4 s): never a pause of a linger, twice the max linger in all.
+        for (var i = 1; i <= 20; i++)
+        {
+            intake.Tell(new HandOver([Record("a", i)]));
+            Thread.Sleep(200);
+        }
+
+        Assert.True(deciders.HasMessages, "what was held went on while hand-overs kept coming");
+        var ids = new List<string>();
+        while (ids.Count < 20)
+        {
+            ids.AddRange(deciders.ExpectMsg<RecordOccurrences>(TimeSpan.FromSeconds(10)).Occurrences.Select(o => o.Id));
+        }
+
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), ids);
+    }
+
+    [Fact]
+    public void Committed_entries_wait_unclassified_while_held_and_count_against_the_bound_until_they_go_on()
+    {
+        var deciders = CreateTestProbe();
+        var intake = Sys.ActorOf(AlertIntake.Props(deciders.Ref, TimeSpan.FromHours(1), TimeSpan.FromHours(1), samples: 5));
+        var handOff = new AlertHandOff(intake, new AlertRules(ShippedSettings.Value.Alerting), TimeProvider.System);
+        var now = DateTime.UtcNow;
+
+        handOff.Hand([Entry("pump 1 failed", Level.Error, now), Entry("pump 2 failed", Level.Error, now)], ["e1", "e2"]);
+        deciders.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        Assert.Equal("pump 1 failed".Length * 2, handOff.WaitingChars);
+
+        intake.Tell(PoisonPill.Instance);
+        var record = deciders.ExpectMsg<RecordOccurrences>(TimeSpan.FromSeconds(5));
+        Assert.Equal(["e1", "e2"], record.Occurrences.Select(o => o.Id));
+        Assert.Equal(0, handOff.WaitingChars);
+    }
+
+    [Fact]
+    public void Once_half_the_bound_waits_the_intake_classifies_what_it_holds_and_still_holds_it()
+    {
+        var deciders = CreateTestProbe();
+        var intake = Sys.ActorOf(AlertIntake.Props(deciders.Ref, TimeSpan.FromHours(1), TimeSpan.FromHours(1), samples: 5));
+        var handOff = new AlertHandOff(intake, new AlertRules(ShippedSettings.Value.Alerting), TimeProvider.System);
+        var now = DateTime.UtcNow;
+        var longMessage = new string('x', EntryLimits.MaxMessageLength);
+
+        // Below half the bound, what is handed over waits unclassified.
+        var commits = (int)(AlertHandOff.MaxWaitingChars / 2 / longMessage.Length);
+        for (var i = 0; i < commits; i++)
+        {
+            handOff.Hand([Entry(longMessage, Level.Error, now)], [$"id{i}"]);
+        }
+
+        intake.Tell(new Identify(null), TestActor);
+        ExpectMsg<ActorIdentity>(TimeSpan.FromSeconds(5)); // answered after every hand-over before it
+        Assert.Equal(commits * (long)longMessage.Length, handOff.WaitingChars);
+
+        // One more passes half: the intake classifies everything it holds, releasing the bound, and sends nothing yet.
+        handOff.Hand([Entry(longMessage, Level.Error, now)], [$"id{commits}"]);
+        AwaitAssert(() => Assert.Equal(0, handOff.WaitingChars), TimeSpan.FromSeconds(5));
+        deciders.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+
+        intake.Tell(PoisonPill.Instance);
+        var record = deciders.ExpectMsg<RecordOccurrences>(TimeSpan.FromSeconds(5));
+        Assert.Equal(Enumerable.Range(0, commits + 1).Select(i => $"id{i}"), record.Occurrences.Select(o => o.Id));
+    }
+
+    [Fact]
     public void With_no_linger_each_hand_over_goes_on_at_once()
     {
         var deciders = CreateTestProbe();
-        var intake = Sys.ActorOf(AlertIntake.Props(deciders.Ref, TimeSpan.Zero, samples: 5));
+        var intake = Sys.ActorOf(AlertIntake.Props(deciders.Ref, TimeSpan.Zero, TimeSpan.Zero, samples: 5));
 
         intake.Tell(new HandOver([Record("a", 1)]));
         intake.Tell(new HandOver([Record("a", 2)]));
@@ -54,7 +147,7 @@ public sealed class AlertIntakeSpecs : TestKit
     public void What_is_held_goes_on_when_the_intake_stops()
     {
         var deciders = CreateTestProbe();
-        var intake = Sys.ActorOf(AlertIntake.Props(deciders.Ref, TimeSpan.FromHours(1), samples: 5));
+        var intake = Sys.ActorOf(AlertIntake.Props(deciders.Ref, TimeSpan.FromHours(1), TimeSpan.FromHours(1), samples: 5));
         intake.Tell(new HandOver([Record("a", 1)]));
         deciders.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
 
@@ -67,7 +160,7 @@ public sealed class AlertIntakeSpecs : TestKit
     public void Once_a_decider_notes_its_cooldown_occurrences_dated_inside_it_no_longer_reach_it()
     {
         var deciders = CreateTestProbe();
-        var intake = Sys.ActorOf(AlertIntake.Props(deciders.Ref, TimeSpan.Zero, samples: 5));
+        var intake = Sys.ActorOf(AlertIntake.Props(deciders.Ref, TimeSpan.Zero, TimeSpan.Zero, samples: 5));
 
         // Before the note the intake sends everything on, and the decider can answer it.
         intake.Tell(new HandOver([Record("a", 1, 2), Record("b", 3)]));
@@ -93,7 +186,7 @@ public sealed class AlertIntakeSpecs : TestKit
     public void While_a_noted_page_waits_for_the_notifier_the_key_still_gets_a_message_without_the_occurrences_its_cooldown_covers()
     {
         var deciders = CreateTestProbe();
-        var intake = Sys.ActorOf(AlertIntake.Props(deciders.Ref, TimeSpan.Zero, samples: 5));
+        var intake = Sys.ActorOf(AlertIntake.Props(deciders.Ref, TimeSpan.Zero, TimeSpan.Zero, samples: 5));
         intake.Tell(new HandOver([Record("a", 1)]));
         deciders.ExpectMsg<RecordOccurrences>();
         var decider = deciders.LastSender;
@@ -126,7 +219,7 @@ public sealed class AlertIntakeSpecs : TestKit
     public void A_store_hands_over_only_its_warning_or_above_entries_and_the_intake_classifies_them_into_keys()
     {
         var deciders = CreateTestProbe();
-        var intake = Sys.ActorOf(AlertIntake.Props(deciders.Ref, TimeSpan.Zero, samples: 5));
+        var intake = Sys.ActorOf(AlertIntake.Props(deciders.Ref, TimeSpan.Zero, TimeSpan.Zero, samples: 5));
         var rules = new AlertRules(ShippedSettings.Value.Alerting);
         var handOff = new AlertHandOff(intake, rules, TimeProvider.System);
         var now = DateTime.UtcNow;

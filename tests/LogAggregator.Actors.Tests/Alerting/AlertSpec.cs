@@ -26,7 +26,7 @@ public abstract class AlertSpec : ActorSpec
         Notifier = CreateTestProbe("notifier");
         var clusterOfOne = ClusterOfOne;
         Thresholds = Sys.ActorOf(Props.Create(() => new LocalAlertThresholds(Rules, Store, Notifier.Ref, Clock, clusterOfOne)));
-        var intake = Sys.ActorOf(AlertIntake.Props(Thresholds, TimeSpan.Zero, Rules.Settings.Samples), "alert-intake");
+        var intake = Sys.ActorOf(AlertIntake.Props(Thresholds, TimeSpan.Zero, TimeSpan.Zero, Rules.Settings.Samples), "alert-intake");
         AgentStores = Sys.ActorOf(Props.Create(() => new AlertingAgentStores(Store, new AlertHandOff(intake, Rules, Clock))));
     }
 

@@ -233,6 +233,17 @@ public sealed class LogAggregatorConfigTests
         Assert.Contains("connection refused", alerting.Patterns[0].Keywords);
         Assert.Equal(new TimeOnly(8, 0), alerting.DailySummary.At);
         Assert.Equal(TimeSpan.FromMinutes(30), alerting.SilentAgents.After);
+        Assert.Equal((TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2)), (alerting.HandOffLinger, alerting.HandOffMaxLinger));
+    }
+
+    [Fact]
+    public void A_max_linger_shorter_than_the_linger_stops_start_up()
+    {
+        using var file = new OperatorFile("log-aggregator.alerting { hand-off-linger = 3s, hand-off-max-linger = 1s }");
+
+        var error = Assert.Throws<ConfigurationException>(() => Load([], file.Path));
+
+        Assert.Equal("log-aggregator.alerting.hand-off-max-linger must be at least hand-off-linger (3s), got '1s'", error.Message);
     }
 
     [Fact]

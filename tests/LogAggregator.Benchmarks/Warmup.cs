@@ -12,6 +12,9 @@ public static class Warmup
 {
     public const int Lines = 100_000;
 
+    /// <summary>Distinct ERROR keys of the posted warm-up (<see cref="Posted"/>): each pages once.</summary>
+    public const int PostedErrorKeys = 50;
+
     public static byte[] Content()
     {
         var text = new StringBuilder(Lines * 90);

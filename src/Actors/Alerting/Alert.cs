@@ -30,4 +30,25 @@ public sealed record Alert(
     string Link);
 
 /// <summary>An entry shown in a page: enough to act on without opening a terminal.</summary>
-public sealed record AlertSample(string Id, DateTime Timestamp, string Message);
+public sealed record AlertSample(string Id, DateTime Timestamp, string Message)
+{
+    /// <summary>
+    /// A sample's message is cut here (a page is read on a phone; the id and the link lead to the whole entry).
+    /// Uncut, five 64 KiB messages per alert would be 320 KiB in every page, in the decider's journal and in the
+    /// notifier's history of 10,000 alerts, which its snapshots rewrite.
+    /// </summary>
+    public const int MaxMessageLength = 1000;
+
+    /// <summary>The sample of an entry: its message cut to <see cref="MaxMessageLength"/> characters and "…".</summary>
+    public static AlertSample Of(string id, DateTime timestamp, string message)
+    {
+        if (message.Length <= MaxMessageLength)
+        {
+            return new AlertSample(id, timestamp, message);
+        }
+
+        // Never half a surrogate pair.
+        var cut = char.IsHighSurrogate(message[MaxMessageLength - 1]) ? MaxMessageLength - 1 : MaxMessageLength;
+        return new AlertSample(id, timestamp, string.Concat(message.AsSpan(0, cut), "…"));
+    }
+}

@@ -111,7 +111,7 @@ public sealed class AlertHandOff(IActorRef intake, AlertRules rules, TimeProvide
             builder.Occurrences.Add(new Occurrence(id, entry.Timestamp, entry.Level));
             if (builder.Samples.Count < rules.Settings.Samples)
             {
-                builder.Samples.Add(new AlertSample(id, entry.Timestamp, entry.Message));
+                builder.Samples.Add(AlertSample.Of(id, entry.Timestamp, entry.Message));
             }
         }
 

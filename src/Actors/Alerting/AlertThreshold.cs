@@ -261,7 +261,7 @@ public sealed class AlertThreshold : ReceivePersistentActor, IWithTimers
             var found = await rebuilder.OccurrencesAsync(subject, from).ConfigureAwait(false);
             return new Rebuilt(
                 found.Select(e => new Occurrence(e.Id, e.Entry.Timestamp, e.Entry.Level)).ToList(),
-                found.Take(samples).Select(e => new AlertSample(e.Id, e.Entry.Timestamp, e.Entry.Message)).ToList());
+                found.Take(samples).Select(e => AlertSample.Of(e.Id, e.Entry.Timestamp, e.Entry.Message)).ToList());
         }
     }
 

@@ -131,6 +131,22 @@ public sealed class AlertIntakeSpecs : TestKit
     }
 
     [Fact]
+    public void A_sample_carries_the_first_thousand_characters_of_a_long_message()
+    {
+        var rules = new AlertRules(ShippedSettings.Value.Alerting);
+        var now = DateTime.UtcNow;
+        var longMessage = "pump failed: " + new string('x', EntryLimits.MaxMessageLength - 13);
+        var pair = new string('y', AlertSample.MaxMessageLength - 1) + "\U0001F525 and more";
+
+        var samples = AlertHandOff.Group([Entry(longMessage, Level.Error, now), Entry(pair, Level.Error, now), Entry("short one", Level.Error, now)], ["e1", "e2", "e3"], rules, now)
+            .SelectMany(r => r.Samples).ToDictionary(s => s.Id, s => s.Message);
+
+        Assert.Equal(longMessage[..AlertSample.MaxMessageLength] + "…", samples["e1"]);
+        Assert.Equal(pair[..(AlertSample.MaxMessageLength - 1)] + "…", samples["e2"]); // not half of the pair
+        Assert.Equal("short one", samples["e3"]);
+    }
+
+    [Fact]
     public void With_no_linger_each_hand_over_goes_on_at_once()
     {
         var deciders = CreateTestProbe();

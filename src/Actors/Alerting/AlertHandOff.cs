@@ -7,7 +7,7 @@ namespace LogAggregator.Alerting;
 /// <summary>
 /// How committed entries reach alerting: grouped per alert key, one <see cref="RecordOccurrences"/> per key per
 /// batch. Used by every agent store after a commit and by the catch-up at start, so both classify alike. An agent
-/// store only picks out its WARNING-or-above entries; the node's <see cref="AlertIntake"/> classifies them on the
+/// store only picks out its WARNING-or-above entries young enough to page (<c>max-entry-age</c>); the node's <see cref="AlertIntake"/> classifies them on the
 /// alerting threads (see <see cref="AlertingDispatcher"/>), so an error storm's masking and pattern search do not
 /// take the commits' CPU, and merges the groups across commits before the deciders see them. While more than
 /// <see cref="MaxWaitingChars"/> characters of messages wait for the intake (it is far behind), a store classifies
@@ -40,10 +40,12 @@ public sealed class AlertHandOff(IActorRef intake, AlertRules rules, TimeProvide
         List<string>? worthyIds = null;
         long chars = 0;
         var index = -1;
+        var arrival = clock.GetUtcNow().UtcDateTime;
         foreach (var entry in entries)
         {
             index++;
-            if (entry.Level >= Level.Warning)
+            // An entry too old to page (a backlog) never needs classifying: it would be left out there anyway.
+            if (entry.Level >= Level.Warning && !rules.TooOld(entry, arrival))
             {
                 (worthy ??= []).Add(entry);
                 (worthyIds ??= []).Add(ids[index]);
@@ -56,7 +58,6 @@ public sealed class AlertHandOff(IActorRef intake, AlertRules rules, TimeProvide
             return;
         }
 
-        var arrival = clock.GetUtcNow().UtcDateTime;
         if (Interlocked.Add(ref _waitingChars, chars) <= MaxWaitingChars)
         {
             intake.Tell(new AlertIntakeProtocol.Committed(worthy, worthyIds!, arrival, chars, this), ActorRefs.NoSender);

@@ -256,6 +256,23 @@ public sealed class AlertIntakeSpecs : TestKit
     }
 
     [Fact]
+    public void Entries_too_old_to_page_are_not_handed_over_at_all()
+    {
+        var intake = CreateTestProbe();
+        var handOff = new AlertHandOff(intake.Ref, new AlertRules(ShippedSettings.Value.Alerting), TimeProvider.System);
+        var now = DateTime.UtcNow;
+
+        // A backlog read when a file is first seen: dated before max-entry-age (1 h).
+        handOff.Hand([Entry("pump 4 failed", Level.Critical, now.AddHours(-2)), Entry("all good", Level.Info, now)], ["old", "i1"]);
+        intake.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        Assert.Equal(0, handOff.WaitingChars);
+
+        // With a young one beside it, only the young one goes.
+        handOff.Hand([Entry("pump 4 failed", Level.Critical, now.AddHours(-2)), Entry("pump 5 failed", Level.Critical, now)], ["old2", "young"]);
+        Assert.Equal(["young"], intake.ExpectMsg<Committed>().Ids);
+    }
+
+    [Fact]
     public void Stores_send_their_commits_unclassified_while_the_intake_keeps_up_and_classify_them_themselves_beyond_the_bound()
     {
         var intake = CreateTestProbe();

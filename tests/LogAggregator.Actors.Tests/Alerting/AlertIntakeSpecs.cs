@@ -85,9 +85,7 @@ public sealed class AlertIntakeSpecs : TestKit
     [Fact]
     public void Committed_entries_wait_unclassified_while_held_and_count_against_the_bound_until_they_go_on()
     {
-        var deciders = CreateTestProbe();
-        var intake = Sys.ActorOf(AlertIntake.Props(deciders.Ref, TimeSpan.FromHours(1), TimeSpan.FromHours(1), samples: 5));
-        var handOff = new AlertHandOff(intake, new AlertRules(ShippedSettings.Value.Alerting), TimeProvider.System);
+        var (deciders, intake, handOff) = IntakeHoldingForAnHour();
         var now = DateTime.UtcNow;
 
         handOff.Hand([Entry("pump 1 failed", Level.Error, now), Entry("pump 2 failed", Level.Error, now)], ["e1", "e2"]);
@@ -103,9 +101,7 @@ public sealed class AlertIntakeSpecs : TestKit
     [Fact]
     public void Once_half_the_bound_waits_the_intake_classifies_what_it_holds_and_still_holds_it()
     {
-        var deciders = CreateTestProbe();
-        var intake = Sys.ActorOf(AlertIntake.Props(deciders.Ref, TimeSpan.FromHours(1), TimeSpan.FromHours(1), samples: 5));
-        var handOff = new AlertHandOff(intake, new AlertRules(ShippedSettings.Value.Alerting), TimeProvider.System);
+        var (deciders, intake, handOff) = IntakeHoldingForAnHour();
         var now = DateTime.UtcNow;
         var longMessage = new string('x', EntryLimits.MaxMessageLength);
 
@@ -306,6 +302,14 @@ public sealed class AlertIntakeSpecs : TestKit
         intake.Tell(new HandOver([dropped]));
         intake.Tell(new HandOver([Record("b", other)]));
         Assert.Equal("b", deciders.ExpectMsg<RecordOccurrences>().Key);
+    }
+
+    /// <summary>An intake that holds what it gets until it stops, and a store's hand-off in front of it.</summary>
+    private (Akka.TestKit.TestProbe Deciders, IActorRef Intake, AlertHandOff HandOff) IntakeHoldingForAnHour()
+    {
+        var deciders = CreateTestProbe();
+        var intake = Sys.ActorOf(AlertIntake.Props(deciders.Ref, TimeSpan.FromHours(1), TimeSpan.FromHours(1), samples: 5));
+        return (deciders, intake, new AlertHandOff(intake, new AlertRules(ShippedSettings.Value.Alerting), TimeProvider.System));
     }
 
     private static LogEntry Entry(string message, Level level, DateTime at) => new(at, level, "AGENT", message, "api", LogEntry.EmptyMetadata);

@@ -42,13 +42,14 @@ public static class Warmup
 
     /// <summary>
     /// A non-JSON warm-up line as a JSON entry of the same level, so the posted warm-up also runs what WARNING and
-    /// ERROR entries cost: the pattern check, masking, the hand-off to alerting, and deciders for 50 keys (so the
-    /// deciders' creation, journaling and a HERMES delivery are compiled before the clock starts, too).
+    /// ERROR entries cost: the pattern check, masking, the hand-off to alerting, and deciders for
+    /// <see cref="PostedErrorKeys"/> keys (so the deciders' creation, journaling and a HERMES delivery are compiled
+    /// before the clock starts, too).
     /// </summary>
     private static string Posted(int i) => (i % 5) switch
     {
         1 => $$"""{"agent":"WARMUP","level":"WARNING","message":"warm-up posted {{i}}"}""",
-        2 => $$"""{"agent":"WARMUP","level":"ERROR","message":"warm-up failed in step {{(char)('a' + i / 5 % 50 / 10)}}{{(char)('a' + i / 5 % 10)}} after {{i}} ms"}""",
+        2 => $$"""{"agent":"WARMUP","level":"ERROR","message":"warm-up failed in step {{(char)('a' + i / 5 % PostedErrorKeys / 10)}}{{(char)('a' + i / 5 % 10)}} after {{i}} ms"}""",
         _ => $$"""{"agent":"WARMUP","message":"warm-up posted {{i}}"}""",
     };
 

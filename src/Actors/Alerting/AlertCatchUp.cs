@@ -61,8 +61,7 @@ public sealed class AlertCatchUp : ReceiveActor
             for (var offset = 0; offset < MaxEntries; offset += PageSize)
             {
                 var page = await store.QueryAsync(new LogFilter(Level: level, From: from, To: now.AddTicks(1)), new Paging(PageSize, offset));
-                var ids = page.Entries.Select(e => e.Id).ToList();
-                foreach (var message in AlertHandOff.Group(page.Entries.Select(e => e.Entry), ids, rules, now))
+                foreach (var message in AlertHandOff.Group(page.Entries.Select(CommittedEntry.Of), rules, now))
                 {
                     entries += message.Occurrences.Count;
                     keys.Add(message.Key);

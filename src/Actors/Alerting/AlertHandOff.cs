@@ -1,5 +1,6 @@
 using Akka.Actor;
 using LogAggregator.Model;
+using static LogAggregator.Alerting.AlertIntakeProtocol;
 using static LogAggregator.Alerting.AlertThresholdProtocol;
 
 namespace LogAggregator.Alerting;
@@ -37,7 +38,7 @@ public sealed class AlertHandOff(IActorRef intake, AlertRules rules, TimeProvide
         }
 
         List<LogEntry>? worthy = null;
-        List<string>? worthyIds = null;
+        List<int>? indexes = null;
         long chars = 0;
         var index = -1;
         var arrival = clock.GetUtcNow().UtcDateTime;
@@ -45,10 +46,10 @@ public sealed class AlertHandOff(IActorRef intake, AlertRules rules, TimeProvide
         {
             index++;
             // An entry too old to page (a backlog) never needs classifying: it would be left out there anyway.
-            if (entry.Level >= Level.Warning && !rules.TooOld(entry, arrival))
+            if (entry.Level >= Level.Warning && !rules.TooOld(entry.Timestamp, arrival))
             {
                 (worthy ??= []).Add(entry);
-                (worthyIds ??= []).Add(ids[index]);
+                (indexes ??= []).Add(index);
                 chars += entry.Message.Length;
             }
         }
@@ -60,28 +61,28 @@ public sealed class AlertHandOff(IActorRef intake, AlertRules rules, TimeProvide
 
         if (Interlocked.Add(ref _waitingChars, chars) <= MaxWaitingChars)
         {
-            intake.Tell(new AlertIntakeProtocol.Committed(worthy, worthyIds!, arrival, chars, this), ActorRefs.NoSender);
+            intake.Tell(new Committed(CommittedEntries.Of(worthy, indexes!, ids), arrival, this), ActorRefs.NoSender);
             return;
         }
 
         Interlocked.Add(ref _waitingChars, -chars);
-        var keys = Group(worthy, worthyIds!, rules, arrival);
+        var keys = Group(worthy.Select((entry, i) => CommittedEntry.Of(ids[indexes![i]], entry)), rules, arrival);
         if (keys.Count > 0)
         {
-            intake.Tell(new AlertIntakeProtocol.HandOver(keys), ActorRefs.NoSender);
+            intake.Tell(new HandOver(keys), ActorRefs.NoSender);
         }
     }
 
     /// <summary>The intake's side of <see cref="Hand"/>: groups what a store handed over and releases its share of the bound.</summary>
-    internal IReadOnlyList<RecordOccurrences> Classify(AlertIntakeProtocol.Committed committed)
+    internal IReadOnlyList<RecordOccurrences> Classify(Committed committed)
     {
         try
         {
-            return Group(committed.Entries, committed.Ids, rules, committed.Arrival);
+            return Group(committed.Entries, rules, committed.Arrival);
         }
         finally
         {
-            Interlocked.Add(ref _waitingChars, -committed.Chars);
+            Interlocked.Add(ref _waitingChars, -committed.Entries.Chars);
         }
     }
 
@@ -89,14 +90,13 @@ public sealed class AlertHandOff(IActorRef intake, AlertRules rules, TimeProvide
     /// The alert-worthy entries grouped per key, in order of first appearance. <paramref name="arrival"/> is when the
     /// batch committed: entries older than it by more than max-entry-age are left out.
     /// </summary>
-    public static IReadOnlyList<RecordOccurrences> Group(IEnumerable<LogEntry> entries, IReadOnlyList<string> ids, AlertRules rules, DateTime arrival)
+    public static IReadOnlyList<RecordOccurrences> Group(IEnumerable<CommittedEntry> entries, AlertRules rules, DateTime arrival)
     {
         Dictionary<PartialKey, Builder>? byKey = null;
-        var index = -1;
         foreach (var entry in entries)
         {
-            index++;
-            if (entry.Level < Level.Warning || rules.TooOld(entry, arrival) || rules.KeyOf(entry) is not { } key)
+            if (entry.Level < Level.Warning || rules.TooOld(entry.Timestamp, arrival)
+                || rules.KeyOf(entry.Level, entry.Message, entry.AgentKey) is not { } key)
             {
                 continue;
             }
@@ -104,15 +104,14 @@ public sealed class AlertHandOff(IActorRef intake, AlertRules rules, TimeProvide
             byKey ??= new Dictionary<PartialKey, Builder>(64);
             if (!byKey.TryGetValue(key, out var builder))
             {
-                builder = new Builder(AlertRules.SubjectOf(entry, key));
+                builder = new Builder(AlertRules.SubjectOf(entry.Agent, key));
                 byKey.Add(key, builder);
             }
 
-            var id = ids[index];
-            builder.Occurrences.Add(new Occurrence(id, entry.Timestamp, entry.Level));
+            builder.Occurrences.Add(new Occurrence(entry.Id, entry.Timestamp, entry.Level));
             if (builder.Samples.Count < rules.Settings.Samples)
             {
-                builder.Samples.Add(AlertSample.Of(id, entry.Timestamp, entry.Message));
+                builder.Samples.Add(AlertSample.Of(entry.Id, entry.Timestamp, entry.Message));
             }
         }
 

@@ -9,11 +9,11 @@ public static class AlertIntakeProtocol
     public sealed record HandOver(IReadOnlyList<RecordOccurrences> Keys);
 
     /// <summary>
-    /// The WARNING-or-above entries of one agent store's commit (ids in the same order), committed at
-    /// <paramref name="Arrival"/>, for the intake to classify; <paramref name="Chars"/> of their messages count against
-    /// <paramref name="HandOff"/>'s bound until then. Local only.
+    /// The WARNING-or-above entries of one agent store's commit, committed at <paramref name="Arrival"/>, for the
+    /// intake to classify; the characters of their messages count against <paramref name="HandOff"/>'s bound until
+    /// then. Local only.
     /// </summary>
-    public sealed record Committed(IReadOnlyList<LogEntry> Entries, IReadOnlyList<string> Ids, DateTime Arrival, long Chars, AlertHandOff HandOff);
+    public sealed record Committed(CommittedEntries Entries, DateTime Arrival, AlertHandOff HandOff);
 
     /// <summary>The linger is over: what was merged goes to the deciders. Local only.</summary>
     public sealed class Flush

@@ -20,33 +20,34 @@ public sealed class AlertRules(AlertingSettings settings)
     /// computed; a WARNING is only matched against the known patterns; only ERROR and above are masked.
     /// A known-pattern hit counts toward that pattern's key alone (one incident, one page).
     /// </summary>
-    public AlertSubject? Classify(LogEntry entry) => KeyOf(entry) is { } key ? SubjectOf(entry, key) : null;
+    public AlertSubject? Classify(LogEntry entry) =>
+        KeyOf(entry.Level, entry.Message, entry.AgentKey) is { } key ? SubjectOf(entry.Agent, key) : null;
 
     /// <summary>
     /// What <see cref="Classify"/> decides, without spelling the key: the known pattern hit, or the (cut) masked
     /// message of a level key. The hand-off groups a commit's entries by it and builds a subject once per key.
     /// </summary>
-    internal PartialKey? KeyOf(LogEntry entry)
+    internal PartialKey? KeyOf(Level level, string message, string agentKey)
     {
-        if (entry.Level < Level.Warning)
+        if (level < Level.Warning)
         {
             return null;
         }
 
-        if (Patterns.Count > 0 && Patterns.Match(entry.Message) is { } pattern)
+        if (Patterns.Count > 0 && Patterns.Match(message) is { } pattern)
         {
-            return new PartialKey(entry.AgentKey, pattern.Name, IsPattern: true);
+            return new PartialKey(agentKey, pattern.Name, IsPattern: true);
         }
 
-        return entry.Level < Level.Error ? null : new PartialKey(entry.AgentKey, Truncate(MessagePatterns.Mask(entry.Message)), IsPattern: false);
+        return level < Level.Error ? null : new PartialKey(agentKey, Truncate(MessagePatterns.Mask(message)), IsPattern: false);
     }
 
-    internal static AlertSubject SubjectOf(LogEntry entry, PartialKey key) => key.IsPattern
-        ? new AlertSubject(AlertKeys.ForPattern(key.Text, key.AgentKey), key.AgentKey, entry.Agent, key.Text, key.Text)
-        : new AlertSubject(AlertKeys.ForLevel(key.AgentKey, key.Text), key.AgentKey, entry.Agent, null, key.Text);
+    internal static AlertSubject SubjectOf(string agent, PartialKey key) => key.IsPattern
+        ? new AlertSubject(AlertKeys.ForPattern(key.Text, key.AgentKey), key.AgentKey, agent, key.Text, key.Text)
+        : new AlertSubject(AlertKeys.ForLevel(key.AgentKey, key.Text), key.AgentKey, agent, null, key.Text);
 
     /// <summary>An entry older than its arrival by more than max-entry-age (a backlog) is stored but never pages.</summary>
-    public bool TooOld(LogEntry entry, DateTime arrival) => entry.Timestamp < arrival - Settings.MaxEntryAge;
+    public bool TooOld(DateTime timestamp, DateTime arrival) => timestamp < arrival - Settings.MaxEntryAge;
 
     /// <summary>The alert a firing window becomes; its id is new, fixed here, and travels with every delivery.</summary>
     public Alert Decide(AlertSubject subject, AlertFiring firing, DateTime raisedAt)

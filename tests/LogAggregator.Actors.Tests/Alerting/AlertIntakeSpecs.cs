@@ -134,7 +134,8 @@ public sealed class AlertIntakeSpecs : TestKit
         var longMessage = "pump failed: " + new string('x', EntryLimits.MaxMessageLength - 13);
         var pair = new string('y', AlertSample.MaxMessageLength - 1) + "\U0001F525 and more";
 
-        var samples = AlertHandOff.Group([Entry(longMessage, Level.Error, now), Entry(pair, Level.Error, now), Entry("short one", Level.Error, now)], ["e1", "e2", "e3"], rules, now)
+        var entries = new[] { CommittedEntry.Of("e1", Entry(longMessage, Level.Error, now)), CommittedEntry.Of("e2", Entry(pair, Level.Error, now)), CommittedEntry.Of("e3", Entry("short one", Level.Error, now)) };
+        var samples = AlertHandOff.Group(entries, rules, now)
             .SelectMany(r => r.Samples).ToDictionary(s => s.Id, s => s.Message);
 
         Assert.Equal(longMessage[..AlertSample.MaxMessageLength] + "…", samples["e1"]);
@@ -265,7 +266,77 @@ public sealed class AlertIntakeSpecs : TestKit
 
         // With a young one beside it, only the young one goes.
         handOff.Hand([Entry("pump 4 failed", Level.Critical, now.AddHours(-2)), Entry("pump 5 failed", Level.Critical, now)], ["old2", "young"]);
-        Assert.Equal(["young"], intake.ExpectMsg<Committed>().Ids);
+        Assert.Equal(["young"], intake.ExpectMsg<Committed>().Entries.Select(e => e.Id));
+    }
+
+    [Fact]
+    public void What_waits_for_the_intake_keeps_none_of_the_entries_alive_and_reads_the_ids_only_when_classified()
+    {
+        var intake = CreateTestProbe();
+        var handOff = new AlertHandOff(intake.Ref, new AlertRules(ShippedSettings.Value.Alerting), TimeProvider.System);
+        var now = DateTime.UtcNow;
+        var ids = new ReadCountingIds();
+
+        var handed = HandOverFreshEntries(handOff, ids, now);
+
+        // Once the store lets go of its entries, nothing of them is left: not the entries, not their messages.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.All(handed, weak => Assert.False(weak.IsAlive));
+        Assert.Equal(0, ids.Reads);
+
+        var committed = intake.ExpectMsg<Committed>().Entries;
+        Assert.Equal(4, committed.Count);
+        Assert.Equal("pump 1 failed".Length * 4, committed.Chars);
+        var read = committed.ToList();
+        Assert.Equal(
+            [new CommittedEntry("id1", now.AddTicks(1), Level.Error, "pump 1 failed", "pump-host", "PUMP-HOST"),
+             new CommittedEntry("id2", now.AddTicks(2), Level.Critical, "pump 2 failed", "pump-host", "PUMP-HOST"),
+             new CommittedEntry("id4", now.AddTicks(4), Level.Warning, "pump 4 failed", "pump-host", "PUMP-HOST"),
+             new CommittedEntry("id5", now.AddTicks(5), Level.Error, "pump 5 failed", "Pump-Host", "PUMP-HOST")],
+            read);
+        Assert.Equal(4, ids.Reads); // the INFO entry's id was never read
+        Assert.Same(read[0].Agent, read[2].Agent); // one name per agent and spelling, not one per entry
+        Assert.Same(read[0].AgentKey, read[2].AgentKey);
+    }
+
+    /// <summary>
+    /// Hands over five entries as a parser makes them (a string of their own for every field; one at INFO) and
+    /// returns weak references to them and their messages only.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static List<WeakReference> HandOverFreshEntries(AlertHandOff handOff, IReadOnlyList<string> ids, DateTime now)
+    {
+        static string Fresh(string s) => new(s.AsSpan());
+        var entries = new[] { (Level.Error, "pump-host"), (Level.Critical, "pump-host"), (Level.Info, "pump-host"), (Level.Warning, "pump-host"), (Level.Error, "Pump-Host") }
+            .Select((e, i) => new LogEntry(now.AddTicks(i + 1), e.Item1, Fresh(e.Item2), Fresh($"pump {i + 1} failed"), Fresh("api"), LogEntry.EmptyMetadata))
+            .ToList();
+        handOff.Hand(entries, ids);
+        return [.. entries.Select(e => new WeakReference(e)), .. entries.Select(e => new WeakReference(e.Message))];
+    }
+
+    /// <summary>A commit's ids as the store gives them: formatted when read; counts the reads.</summary>
+    private sealed class ReadCountingIds : IReadOnlyList<string>
+    {
+        private int _reads;
+
+        public int Reads => Volatile.Read(ref _reads);
+
+        public int Count => 5;
+
+        public string this[int index]
+        {
+            get
+            {
+                Interlocked.Increment(ref _reads);
+                return $"id{index + 1}";
+            }
+        }
+
+        public IEnumerator<string> GetEnumerator() => Enumerable.Range(0, Count).Select(i => this[i]).GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     [Fact]
@@ -286,7 +357,7 @@ public sealed class AlertIntakeSpecs : TestKit
             handed += longMessage.Length;
             var committed = intake.ExpectMsg<AlertIntakeProtocol.Committed>();
             Assert.Equal(handed, handOff.WaitingChars);
-            Assert.Equal(longMessage.Length, committed.Chars);
+            Assert.Equal(longMessage.Length, committed.Entries.Chars);
         }
 
         // Past it, a store classifies its own commit and sends the groups, holding on to nothing.

@@ -14,6 +14,13 @@ public static class Report
     /// <summary>Where the `--provider postgresql` runs of ingest and query are recorded.</summary>
     public const string PostgresHeading = "## PostgreSQL results";
 
+    /// <summary>The middle value, or the mean of the two middle ones.</summary>
+    public static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
     public static string Line(Measurement m) =>
         $"{m.Name}: {m.LinesPerSecond:N0} lines/s ({m.Elapsed.TotalSeconds:0.00} s){(m.Note is null ? "" : " — " + m.Note)}";
 

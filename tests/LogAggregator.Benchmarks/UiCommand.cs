@@ -48,11 +48,11 @@ public static class UiCommand
                 loads.Add(await LoadAsync(browser, server.Client.BaseAddress!, path, selectors));
             }
 
-            var p50 = Median(loads.Select(l => l.CompleteMs));
+            var p50 = Report.Median(loads.Select(l => l.CompleteMs));
             var max = loads.Max(l => l.CompleteMs);
             Console.WriteLine(Invariant($"{name}: first {first.CompleteMs:0} ms, p50 {p50:0} ms, max {max:0} ms ({string.Join(", ", loads.Select(l => l.CompleteMs.ToString("0", CultureInfo.InvariantCulture)))})"));
             rows.Add(Invariant(
-                $"| {name} | `{Uri.UnescapeDataString(path)}` | {waitsFor} | {first.CompleteMs:0} | {p50:0} | {max:0} | < {TargetMs:0} ms | {(max < TargetMs ? "met" : p50 < TargetMs ? "p50 met, max missed" : "missed")} | {Median(loads.Select(l => l.DomContentLoadedMs)):0} | {Median(loads.Select(l => l.HistogramMs)):0} | {Median(loads.Select(l => l.RowsMs)):0} |"));
+                $"| {name} | `{Uri.UnescapeDataString(path)}` | {waitsFor} | {first.CompleteMs:0} | {p50:0} | {max:0} | < {TargetMs:0} ms | {(max < TargetMs ? "met" : p50 < TargetMs ? "p50 met, max missed" : "missed")} | {Report.Median(loads.Select(l => l.DomContentLoadedMs)):0} | {Report.Median(loads.Select(l => l.HistogramMs)):0} | {Report.Median(loads.Select(l => l.RowsMs)):0} |"));
         }
 
         var text = new StringBuilder();
@@ -124,12 +124,6 @@ public static class UiCommand
             }
             """);
         return new Load(times[0], times[1], times[2], times[3]);
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

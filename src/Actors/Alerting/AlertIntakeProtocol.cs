@@ -1,4 +1,3 @@
-using LogAggregator.Model;
 using static LogAggregator.Alerting.AlertThresholdProtocol;
 
 namespace LogAggregator.Alerting;

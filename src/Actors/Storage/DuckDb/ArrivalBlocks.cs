@@ -11,6 +11,8 @@ namespace LogAggregator.Storage.DuckDb;
 /// instead of a time window whose zone maps prune little when batches of several clients arrive interleaved.
 /// Kept in memory beside <see cref="DayCounters"/>: built from the file when it opens and extended by the writer after
 /// each commit, before any caller is answered, so a block summary covers every row below the newest block.
+/// Counts under time bounds are answered from the same summaries (<see cref="Count"/>): only the blocks a bound cuts
+/// through are read.
 /// </summary>
 internal sealed class ArrivalBlocks
 {
@@ -161,6 +163,68 @@ internal sealed class ArrivalBlocks
         }
     }
 
+    /// <summary>
+    /// Counts what the blocks can count exactly of the filter into <paramref name="counts"/> and returns the seq ranges
+    /// whose rows are left for DuckDB to count: the blocks where a matching (agent, level)'s times straddle a time
+    /// bound, and, last, everything from the newest block's end on (rows committed after this snapshot). A block whose
+    /// matching keys lie wholly inside the bounds adds their counts, one whose keys lie wholly outside adds nothing.
+    /// Null, with nothing counted, when the ranges to read would hold more than half the file's rows or be too many to
+    /// prune one by one: a whole scan is then as cheap.
+    /// </summary>
+    public IReadOnlyList<(long First, long End)>? Count(LogFilter filter, Dictionary<(string Agent, Level Level), long> counts)
+    {
+        var from = filter.From is { } f ? LogRows.ToUtc(f) : (DateTime?)null;
+        var to = filter.To is { } t ? LogRows.ToUtc(t) : (DateTime?)null;
+        var found = new Dictionary<int, long>();
+        var ranges = new List<(long First, long End)>();
+        long left = 0;
+        long rows;
+        lock (_gate)
+        {
+            if (_blocks.Count == 0)
+            {
+                return null;
+            }
+
+            var matches = Matches(filter);
+            foreach (var block in _blocks)
+            {
+                if (block.CountInto(found, matches, from, to))
+                {
+                    continue;
+                }
+
+                left += block.End - block.First;
+                if (ranges.Count > 0 && ranges[^1].End == block.First)
+                {
+                    ranges[^1] = (ranges[^1].First, block.End);
+                }
+                else
+                {
+                    ranges.Add((block.First, block.End));
+                }
+            }
+
+            rows = _blocks[^1].End - _blocks[0].First;
+            ranges.Add((_blocks[^1].End, long.MaxValue));
+            if (left * 2 > rows || ranges.Count > MaxCountRanges)
+            {
+                return null;
+            }
+
+            foreach (var (id, n) in found)
+            {
+                var key = (_keys[id].Agent, _keys[id].Level);
+                counts[key] = counts.GetValueOrDefault(key) + n;
+            }
+        }
+
+        return ranges;
+    }
+
+    /// <summary>Most seq ranges a count reads apart (each is a statement of its own in one query).</summary>
+    public const int MaxCountRanges = 16;
+
     /// <summary>How many seqs a window from <paramref name="start"/> spans, up to the newest block.</summary>
     public long RowsFrom(long start)
     {
@@ -209,14 +273,14 @@ internal sealed class ArrivalBlocks
         if (!_ids.TryGetValue((agent, level), out var id))
         {
             id = _keys.Count;
-            _keys.Add(new Key(AgentKeys.Of(agent), level));
+            _keys.Add(new Key(agent, AgentKeys.Of(agent), level));
             _ids[(agent, level)] = id;
         }
 
         return id;
     }
 
-    private readonly record struct Key(string AgentKey, Level Level);
+    private readonly record struct Key(string Agent, string AgentKey, Level Level);
 
     private sealed class Block(long first)
     {
@@ -256,6 +320,37 @@ internal sealed class ArrivalBlocks
 
             return (oldest, count);
         }
+
+        /// <summary>
+        /// Adds the block's matching rows inside the bounds to <paramref name="counts"/> (by key) and returns true, or
+        /// returns false, adding nothing, when a matching key's rows straddle a bound (only reading them tells).
+        /// </summary>
+        public bool CountInto(Dictionary<int, long> counts, bool[] matches, DateTime? from, DateTime? to)
+        {
+            foreach (var (key, (_, oldest, newest)) in _keys)
+            {
+                if (key < matches.Length && matches[key] && !Inside(oldest, newest, from, to) && !Outside(oldest, newest, from, to))
+                {
+                    return false;
+                }
+            }
+
+            foreach (var (key, (n, oldest, newest)) in _keys)
+            {
+                if (key < matches.Length && matches[key] && Inside(oldest, newest, from, to))
+                {
+                    counts[key] = counts.GetValueOrDefault(key) + n;
+                }
+            }
+
+            return true;
+        }
+
+        private static bool Inside(DateTime oldest, DateTime newest, DateTime? from, DateTime? to) =>
+            (from is null || oldest >= from) && (to is null || newest < to);
+
+        private static bool Outside(DateTime oldest, DateTime newest, DateTime? from, DateTime? to) =>
+            from is { } low && newest < low || to is { } high && oldest >= high;
 
         public DateTime Newest(bool[] matches)
         {

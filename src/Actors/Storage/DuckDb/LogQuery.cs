@@ -236,12 +236,12 @@ internal static class LogQuery
         LogRows.ReadInto(command, lease.File, rows, cancellationToken);
     }
 
-    /// <summary>A count where a time bound cuts through the file, so the counters cannot answer.</summary>
+    /// <summary>A count where a time bound cuts through the file, so the counters cannot answer (see <see cref="CountQuery"/>).</summary>
     private static long CountIn(DayFile.Lease lease, LogFilter filter, CancellationToken cancellationToken)
     {
-        using var command = lease.Connection.CreateCommand();
-        command.CommandText = $"SELECT count(*) FROM logs {LogRows.Where(filter, command)}";
-        return LogRows.Count(command, cancellationToken);
+        var counts = new Dictionary<(string Agent, Level Level), long>();
+        CountQuery.CountIn(lease, filter, counts, cancellationToken);
+        return counts.Values.Sum();
     }
 
     /// <summary>Rows a page needs from the top; an offset near int.MaxValue saturates rather than overflowing.</summary>

@@ -222,6 +222,30 @@ internal sealed class ArrivalBlocks
         return ranges;
     }
 
+    /// <summary>
+    /// The blocks holding a row of the filter's agent and levels (whatever its time), newest such row first, and the
+    /// first seq past the newest block (rows committed after this snapshot, in no block yet). Every row of the filter
+    /// in a block is at most as new as the block's <c>Newest</c>: what a search reads newest blocks first relies on.
+    /// </summary>
+    public (List<(long First, long End, DateTime Newest)> Blocks, long Unblocked) ByNewest(LogFilter filter)
+    {
+        lock (_gate)
+        {
+            var matches = Matches(filter);
+            var blocks = new List<(long First, long End, DateTime Newest)>(_blocks.Count);
+            foreach (var block in _blocks)
+            {
+                if (block.Newest(matches) is var newest && newest > DateTime.MinValue)
+                {
+                    blocks.Add((block.First, block.End, newest));
+                }
+            }
+
+            blocks.Sort((a, b) => b.Newest != a.Newest ? b.Newest.CompareTo(a.Newest) : b.First.CompareTo(a.First));
+            return (blocks, _blocks.Count == 0 ? 1 : _blocks[^1].End);
+        }
+    }
+
     /// <summary>Most seq ranges a count reads apart (each is a statement of its own in one query).</summary>
     public const int MaxCountRanges = 16;
 

@@ -227,13 +227,124 @@ internal static class LogQuery
         DayFile.Lease lease, SearchPattern pattern, bool forceLiteral, LogFilter filter, int limit, List<LogRow> rows,
         CancellationToken cancellationToken)
     {
+        var indexed = lease.File.Index.Filter(SearchFilter.RequiredText(pattern, forceLiteral));
+        if (limit > 0 && SearchNewestBlocks(lease, pattern, forceLiteral, filter, indexed, limit, rows, cancellationToken))
+        {
+            return;
+        }
+
         using var command = lease.Connection.CreateCommand();
         var where = LogRows.Where(filter, command);
         var match = SearchFilter.Clause(pattern, forceLiteral, command);
-        var blocks = lease.File.Index.Filter(SearchFilter.RequiredText(pattern, forceLiteral));
-        command.CommandText = $"SELECT {LogRows.Columns} FROM logs {where} AND {match} {(blocks.Length == 0 ? "" : "AND " + blocks)} "
+        command.CommandText = $"SELECT {LogRows.Columns} FROM logs {where} AND {match} {(indexed.Length == 0 ? "" : "AND " + indexed)} "
             + $"{LogRows.NewestFirst} LIMIT {limit}";
         LogRows.ReadInto(command, lease.File, rows, cancellationToken);
+    }
+
+    /// <summary>
+    /// A search of the file's newest blocks of arrival first (<see cref="ArrivalBlocks.ByNewest"/>): the blocks whose
+    /// newest row of the filter's agent and levels is newest, plus the rows committed since the blocks were read,
+    /// more blocks (×8) while the matches found fall short of a page. Once they fill it, every block left out whose
+    /// newest row is as new as the page's last match or newer is read too, which makes the page exact: a row left out
+    /// is older than that last match (its block's newest is), and adding rows only makes the last match newer. False,
+    /// with nothing read, when the blocks would span over a quarter of the file before a page is found, or form too
+    /// many ranges: the caller scans the file as before. A regex newest 100 over the 1 M rows of the peer data, whose
+    /// matches are everywhere, read the whole file (~95 ms); now it reads the newest blocks (~40 ms).
+    /// </summary>
+    private static bool SearchNewestBlocks(
+        DayFile.Lease lease, SearchPattern pattern, bool forceLiteral, LogFilter filter, string indexed, int limit, List<LogRow> rows,
+        CancellationToken cancellationToken)
+    {
+        var (blocks, unblocked) = lease.File.Arrivals.ByNewest(filter);
+        long fileRows = 0;
+        foreach (var block in blocks)
+        {
+            fileRows += block.End - block.First;
+        }
+
+        var before = rows.Count;
+        for (var taken = 2; ; taken *= 8)
+        {
+            if (taken >= blocks.Count || Rows(blocks, taken) * 4 > fileRows)
+            {
+                return false;
+            }
+
+            var chosen = blocks.GetRange(0, taken);
+            if (!SearchRanges(lease, pattern, forceLiteral, filter, indexed, chosen, unblocked, limit, rows, cancellationToken))
+            {
+                return false;
+            }
+
+            if (rows.Count - before < limit)
+            {
+                rows.RemoveRange(before, rows.Count - before);
+                continue;
+            }
+
+            var last = rows[^1].Stored.Entry.Timestamp;
+            var newer = blocks.Skip(taken).Where(b => b.Newest >= last).ToList();
+            if (newer.Count == 0)
+            {
+                return true;
+            }
+
+            rows.RemoveRange(before, rows.Count - before);
+            chosen.AddRange(newer);
+            return SearchRanges(lease, pattern, forceLiteral, filter, indexed, chosen, unblocked, limit, rows, cancellationToken);
+        }
+
+        static long Rows(List<(long First, long End, DateTime Newest)> blocks, int taken)
+        {
+            long sum = 0;
+            for (var i = 0; i < taken; i++)
+            {
+                sum += blocks[i].End - blocks[i].First;
+            }
+
+            return sum;
+        }
+    }
+
+    /// <summary>Most runs of blocks a search of the newest blocks reads, each a branch of one query.</summary>
+    private const int MaxSearchRanges = 32;
+
+    /// <summary>
+    /// The search over the given blocks and everything from <paramref name="unblocked"/> on, one branch per run of
+    /// adjacent blocks; false, with nothing read, when the runs are more than <see cref="MaxSearchRanges"/>.
+    /// </summary>
+    private static bool SearchRanges(
+        DayFile.Lease lease, SearchPattern pattern, bool forceLiteral, LogFilter filter, string indexed,
+        List<(long First, long End, DateTime Newest)> blocks, long unblocked, int limit, List<LogRow> rows, CancellationToken cancellationToken)
+    {
+        var ranges = new List<(long First, long End)>();
+        foreach (var (first, end, _) in blocks.OrderBy(b => b.First))
+        {
+            if (ranges.Count > 0 && ranges[^1].End == first)
+            {
+                ranges[^1] = (ranges[^1].First, end);
+            }
+            else
+            {
+                ranges.Add((first, end));
+            }
+        }
+
+        ranges.Add((unblocked, long.MaxValue));
+        if (ranges.Count > MaxSearchRanges)
+        {
+            return false;
+        }
+
+        using var command = lease.Connection.CreateCommand();
+        var where = LogRows.Where(filter, command);
+        var match = SearchFilter.Clause(pattern, forceLiteral, command);
+        var branches = ranges.Select(r => $"SELECT {LogRows.Columns} FROM logs {where} AND {match} "
+            + (indexed.Length == 0 ? "" : "AND " + indexed + " ")
+            + $"AND seq >= {r.First}" + (r.End == long.MaxValue ? "" : $" AND seq < {r.End}"));
+        command.CommandText = $"SELECT * FROM ({string.Join(" UNION ALL ", branches)}) {LogRows.NewestFirst} LIMIT {limit}";
+        LogRows.ReadInto(command, lease.File, rows, cancellationToken);
+        return true;
     }
 
     /// <summary>A count where a time bound cuts through the file, so the counters cannot answer (see <see cref="CountQuery"/>).</summary>

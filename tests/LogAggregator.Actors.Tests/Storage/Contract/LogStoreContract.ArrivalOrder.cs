@@ -94,6 +94,77 @@ public abstract partial class LogStoreContract
         await AssertPagesAsync(arrived, AtlasErrors, (100, 0), (200, 300));
     }
 
+    [Fact]
+    public async Task Searches_page_newest_first_over_thousands_of_interleaved_arrivals()
+    {
+        // Batches of one agent each whose times overlap those before them, one match in 40; an early arrival that is
+        // the newest match of all, and a run of matches stamped alike, so a store reading its newest blocks of arrival
+        // first must look back for them.
+        var arrived = new List<LogEntry>();
+        for (var batch = 0; batch < 40; batch++)
+        {
+            var agent = batch % 3 == 0 ? "ATLAS" : "HERMES";
+            var start = T0.AddMinutes(batch * 10 - (batch % 2 == 0 ? 0 : 25));
+            var entries = Enumerable.Range(0, 2000).Select(i => Entry(
+                $"{(i % 40 == 0 ? "hit" : "miss")} {batch} {i}", agent, i % 80 == 0 ? Level.Error : Level.Info, start.AddSeconds(i * 0.3))).ToList();
+            if (batch == 3)
+            {
+                entries.Add(Entry("hit arrived early, newest of all", "ATLAS", Level.Info, T0.AddDays(1)));
+            }
+
+            if (batch == 9)
+            {
+                entries.AddRange(Enumerable.Range(0, 30).Select(i => Entry($"hit alike {i}", "HERMES", Level.Error, T0.AddMinutes(388))));
+            }
+
+            await Store.AppendAsync(entries, []);
+            arrived.AddRange(entries);
+        }
+
+        await AssertSearchPagesAsync(arrived, "hit", LogFilter.None, (100, 0), (10, 95), (50, 400));
+        await AssertSearchPagesAsync(arrived, "hit", new LogFilter(AgentKey: "ATLAS"), (100, 0), (20, 60));
+        await AssertSearchPagesAsync(arrived, "hit", new LogFilter(Level: Level.Error), (40, 0), (10, 20));
+        await AssertSearchPagesAsync(arrived, "hit", new LogFilter(To: T0.AddMinutes(388)), (100, 0));
+        await AssertSearchPagesAsync(arrived, "hit", new LogFilter(From: T0.AddMinutes(300)), (100, 0), (30, 100));
+    }
+
+    [Fact]
+    public async Task A_search_page_holds_the_newest_arrival_stamped_as_its_last_match()
+    {
+        // Ten batches of 8,192: the first two hold the newest entries and 200 matches at 05:00; the last holds a
+        // single match at 05:00 too, which, having arrived last, comes first among them.
+        var arrived = new List<LogEntry>();
+        for (var batch = 0; batch < 10; batch++)
+        {
+            var entries = Enumerable.Range(0, 8192).Select(i => batch < 2
+                ? Entry(i < 100 ? $"hit {batch} {i}" : $"miss {batch} {i}", "ATLAS", Level.Info, i < 100 ? T0.AddHours(5) : T0.AddHours(10).AddSeconds(-i))
+                : Entry(batch == 9 && i == 8191 ? "hit last" : $"miss {batch} {i}", "ATLAS", Level.Info, batch == 9 && i == 8191 ? T0.AddHours(5) : T0.AddSeconds(i)))
+                .ToList();
+            await Store.AppendAsync(entries, []);
+            arrived.AddRange(entries);
+        }
+
+        await AssertSearchPagesAsync(arrived, "hit", LogFilter.None, (100, 0), (5, 0), (10, 195));
+    }
+
+    /// <summary>Each (limit, offset) page of a search for the literal <paramref name="text"/> equals the matching arrived entries sorted here.</summary>
+    private async Task AssertSearchPagesAsync(List<LogEntry> arrived, string text, LogFilter filter, params (int Limit, int Offset)[] pages)
+    {
+        var matching = arrived
+            .Select((entry, order) => (Entry: entry, Order: order))
+            .Where(x => x.Entry.Message.Contains(text, StringComparison.OrdinalIgnoreCase)
+                && (filter.AgentKey is null || x.Entry.AgentKey == filter.AgentKey) && filter.MatchesLevel(x.Entry.Level)
+                && (filter.From is null || x.Entry.Timestamp >= filter.From) && (filter.To is null || x.Entry.Timestamp < filter.To))
+            .OrderByDescending(x => x.Entry.Timestamp).ThenByDescending(x => x.Order)
+            .Select(x => x.Entry.Message)
+            .ToList();
+        foreach (var (limit, offset) in pages)
+        {
+            var page = await Store.SearchAsync(SearchPattern.Parse(text), filter, new Paging(limit, offset));
+            Assert.Equal(matching.Skip(offset).Take(limit), Messages(page));
+        }
+    }
+
     private async Task AppendInBatchesAsync(List<LogEntry> entries, int size)
     {
         for (var i = 0; i < entries.Count; i += size)

@@ -150,7 +150,13 @@ public static class PeerCommand
     }
 
     private sealed record ServedRun(
-        Measurement Ingest, int Retries, List<QueryTiming> Queries, double PeakRssMiB, double DiskMiB, List<double> ProbeMs, long Stored);
+        Measurement Ingest, int Retries, List<QueryTiming> Queries, double PeakRssMiB, double DiskMiB, List<Probe> Probes, long Stored);
+
+    /// <summary>
+    /// One probe line: how it was written, when (ms after the ingest began), how long until its POST was answered
+    /// (committed; 0 for a file line) and until <c>/api/logs</c> returned it.
+    /// </summary>
+    private sealed record Probe(bool ByFile, double StartMs, double AckMs, double VisibleMs);
 
     private static async Task<ServedRun> ServeAsync(string[] raw, string root, int repeats)
     {
@@ -166,8 +172,8 @@ public static class PeerCommand
         var next = -1;
 
         using var stop = new CancellationTokenSource();
-        var probing = ProbeAsync(server, probeFile, stop.Token);
         var clock = Stopwatch.StartNew();
+        var probing = ProbeAsync(server, probeFile, clock, stop.Token);
         await Task.WhenAll(Enumerable.Range(0, Streams).Select(_ => Task.Run(async () =>
         {
             for (var i = Interlocked.Increment(ref next); i < bodies.Count; i = Interlocked.Increment(ref next))
@@ -251,17 +257,18 @@ public static class PeerCommand
 
     /// <summary>
     /// Until stopped, and once more after: one line every 250 ms, POSTed or appended to the tailed probe file in turn,
-    /// each timed from the write until /api/logs?agent=… returns it. Returns the latencies in ms.
+    /// each timed from the write until /api/logs?agent=… returns it.
     /// </summary>
-    private static async Task<List<double>> ProbeAsync(BenchServer server, string probeFile, CancellationToken stop)
+    private static async Task<List<Probe>> ProbeAsync(BenchServer server, string probeFile, Stopwatch ingest, CancellationToken stop)
     {
-        var latencies = new List<double>();
+        var probes = new List<Probe>();
         for (var n = 0; n == 0 || !stop.IsCancellationRequested; n++)
         {
             var byFile = n % 2 == 1;
             var agent = byFile ? "probe" : "probe-http";
             var message = $"probe {n} {Guid.NewGuid():N}";
             var line = JsonSerializer.Serialize(new { timestamp = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture), agent, level = "INFO", message });
+            var start = ingest.Elapsed.TotalMilliseconds;
             var clock = Stopwatch.StartNew();
             if (byFile)
             {
@@ -271,6 +278,8 @@ public static class PeerCommand
             {
                 await PostAsync(server.Client, Encoding.UTF8.GetBytes(line + "\n"));
             }
+
+            var ack = byFile ? 0 : clock.Elapsed.TotalMilliseconds;
 
             while (!(await server.Client.GetStringAsync($"/api/logs?agent={agent}&limit=5", CancellationToken.None)).Contains(message, StringComparison.Ordinal))
             {
@@ -282,7 +291,7 @@ public static class PeerCommand
                 await Task.Delay(5, CancellationToken.None);
             }
 
-            latencies.Add(clock.Elapsed.TotalMilliseconds);
+            probes.Add(new Probe(byFile, start, ack, clock.Elapsed.TotalMilliseconds));
             try
             {
                 await Task.Delay(250, stop);
@@ -292,7 +301,7 @@ public static class PeerCommand
             }
         }
 
-        return latencies;
+        return probes;
     }
 
     private static async Task<List<QueryTiming>> QueriesAsync(BenchServer server, int repeats)
@@ -331,7 +340,7 @@ public static class PeerCommand
     private static string Markdown(int lines, TimeSpan bare, ServedRun run, Measurement? tailed)
     {
         var bareRate = lines / bare.TotalSeconds;
-        var probes = run.ProbeMs.Order().ToList();
+        var probes = run.Probes.Select(p => p.VisibleMs).Order().ToList();
         var perMillion = 1_000_000.0 / lines;
         var ingest = run.Ingest.LinesPerSecond;
         var ours = new Dictionary<string, (string Value, bool? Met)>
@@ -363,6 +372,8 @@ public static class PeerCommand
 
         text.AppendLine();
         text.AppendLine(Invariant($"Stored {run.Stored:N0} entries ({lines:N0} lines + {probes.Count} probes); server CPU for the ingest {run.Ingest.ServerCpuSeconds:0.0} s ({run.Ingest.ServerCores:0.00} cores)."));
+        text.AppendLine("Probes (ms after the ingest began: how written, searchable after; a POST's answer in brackets): "
+            + string.Join("; ", run.Probes.Select(p => Invariant($"{p.StartMs:0} {(p.ByFile ? "file" : "POST")} {p.VisibleMs:0}{(p.ByFile ? "" : $" ({p.AckMs:0})")}"))) + ".");
         if (tailed is not null)
         {
             text.AppendLine(Invariant($"File tail of the same lines (4 files, fresh server): {tailed.LinesPerSecond:N0} lines/s ({tailed.LinesPerSecond / bareRate:0.00}× bare), peak RSS {tailed.PeakRssMiB:0} MiB, server CPU {tailed.ServerCpuSeconds:0.0} s{(tailed.Note is { } n ? "; " + n : "")}."));

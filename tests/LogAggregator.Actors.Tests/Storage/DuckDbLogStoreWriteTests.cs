@@ -39,6 +39,46 @@ public sealed class DuckDbLogStoreWriteTests : IAsyncLifetime
     }
 
     /// <summary>
+    /// Found measuring write → searchable under the peer load (issue 13): a line POSTed while bulk bodies were queued
+    /// for the day file waited for the whole backlog (0.6–0.9 s) before its commit. A small append now goes into the
+    /// next commit ahead of larger appends of other agents queued before it, never ahead of its own agent's.
+    /// </summary>
+    [Fact]
+    public async Task A_small_append_goes_ahead_of_bulk_appends_of_other_agents_but_never_of_its_own()
+    {
+        using var committing = new ManualResetEventSlim();
+        using var mayCommit = new ManualResetEventSlim();
+        await _harness.AppendAsync(Entry("first"));
+        _harness.Store.BeforeCommit = () =>
+        {
+            committing.Set();
+            mayCommit.Wait(TimeSpan.FromSeconds(20));
+        };
+
+        // The writer holds one commit open while the others queue behind it.
+        var held = _harness.Store.AppendAsync([Entry("held", "HOLDER")], []);
+        Assert.True(committing.Wait(TimeSpan.FromSeconds(20)));
+        var bulk = _harness.Store.AppendAsync(Enumerable.Range(0, 5000).Select(i => Entry($"bulk {i}", "ATLAS")).ToList(), []);
+        var quiet = _harness.Store.AppendAsync([Entry("quiet", "HERMES")], []);
+        var same = _harness.Store.AppendAsync(
+            [Entry("after its bulk", "atlas")], [new SourceMark("/var/log/atlas.log", "ATLAS", "inode-1", 42)]);
+        Assert.False(bulk.IsCompleted || quiet.IsCompleted || same.IsCompleted);
+        _harness.Store.BeforeCommit = null;
+        mayCommit.Set();
+        await Task.WhenAll(held, bulk, quiet, same);
+
+        var quietSeq = Seq((await quiet)[0]);
+        var bulkSeqs = (await bulk).Select(Seq).ToList();
+        Assert.True(quietSeq < bulkSeqs.Min(), $"the quiet agent's line ({quietSeq}) should precede the bulk ({bulkSeqs.Min()}–{bulkSeqs.Max()})");
+        Assert.True(Seq((await same)[0]) > bulkSeqs.Max(), "an agent's own later append must follow its bulk");
+        Assert.Equal(
+            ["after its bulk", "bulk 4999"],
+            (await _harness.Store.QueryAsync(new LogFilter("ATLAS"), new Paging(2, 0))).Entries.Select(e => e.Entry.Message));
+    }
+
+    private static long Seq(string id) => LogIds.TryParse(id, out _, out var seq) ? seq : throw new FormatException(id);
+
+    /// <summary>
     /// Found flooding a server with 512 KB messages: DuckDB keeps a string over its 256 KiB block in a buffer of its
     /// own, and once a day file held more of them than its memory limit, every automatic checkpoint failed ("failed
     /// to pin block of size 516 KiB"), invalidating the file: the commit was durable, but queries failed until the next

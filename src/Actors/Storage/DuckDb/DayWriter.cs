@@ -8,6 +8,10 @@ namespace LogAggregator.Storage.DuckDb;
 /// The only writer of one day file. Callers enqueue; a dedicated thread takes everything pending, appends it
 /// in one transaction with the source marks, commits, and only then answers every caller (group commit).
 /// A failed commit is rolled back whole and fails just that batch's callers; the thread carries on.
+/// Appends are taken in arrival order, except that a small one (a quiet agent's few lines, a health probe) goes
+/// into the next commit ahead of bulk appends of other agents queued before it: a line POSTed or tailed during a
+/// bulk load is then searchable after one commit, not after the whole backlog. Appends of one agent (entries or
+/// source marks) never pass each other, so its lines keep their order and a mark never precedes its lines.
 /// </summary>
 internal sealed class DayWriter
 {
@@ -16,6 +20,9 @@ internal sealed class DayWriter
     /// parse their next batches while the writer commits these, rather than waiting for one huge commit.
     /// </summary>
     private const int MaxRowsPerCommit = 50_000;
+
+    /// <summary>Appends of at most this many rows may go ahead of larger ones of other agents (see the class summary).</summary>
+    internal const int SmallAppendRows = 256;
 
     /// <summary>What a health check's probe writes; see <see cref="WriteProbe"/>.</summary>
     private const int ProbeBytes = 1 << 20;
@@ -29,7 +36,9 @@ internal sealed class DayWriter
     private readonly DayFile _file;
     private readonly Func<Action?> _beforeCommit;
     private readonly WriteHealth _health;
-    private PendingAppend? _carried;
+
+    /// <summary>Appends read from the queue and not committed yet, in arrival order; only the writer thread touches it.</summary>
+    private readonly List<PendingAppend> _waiting = [];
 
     public DayWriter(DayFile file, Func<Action?> beforeCommit, WriteHealth health)
     {
@@ -54,7 +63,7 @@ internal sealed class DayWriter
         var batch = new List<PendingAppend>();
         try
         {
-            while (_carried is not null || _queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+            while (_waiting.Count > 0 || _queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
             {
                 Take(batch);
                 if (batch.Count > 0)
@@ -75,31 +84,71 @@ internal sealed class DayWriter
 
     private void Take(List<PendingAppend> batch)
     {
-        var rows = 0;
-        if (_carried is { } carried)
+        while (_queue.Reader.TryRead(out var append))
         {
-            _carried = null;
-            batch.Add(carried);
-            rows += carried.Entries.Count;
+            _waiting.Add(append);
         }
 
-        while (rows < MaxRowsPerCommit && _queue.Reader.TryRead(out var append))
+        _waiting.RemoveAll(append =>
         {
-            if (append.CancellationToken.IsCancellationRequested)
+            if (!append.CancellationToken.IsCancellationRequested)
             {
-                append.Completion.TrySetCanceled(append.CancellationToken);
+                return false;
+            }
+
+            append.Completion.TrySetCanceled(append.CancellationToken);
+            return true;
+        });
+
+        // Small appends first, each ahead of the larger ones before it unless one of those is of its agent too.
+        var rows = 0;
+        var taken = new bool[_waiting.Count];
+        HashSet<string>? passed = null;
+        for (var i = 0; i < _waiting.Count && rows < MaxRowsPerCommit; i++)
+        {
+            var append = _waiting[i];
+            if (append.Entries.Count <= SmallAppendRows && (passed is null || !passed.Overlaps(append.AgentKeys)))
+            {
+                taken[i] = true;
+                batch.Add(append);
+                rows += append.Entries.Count;
+            }
+            else
+            {
+                passed ??= new HashSet<string>(StringComparer.Ordinal);
+                passed.UnionWith(append.AgentKeys);
+            }
+        }
+
+        // Then the rest in arrival order, up to a commit's rows (the first always, however large).
+        for (var i = 0; i < _waiting.Count; i++)
+        {
+            if (taken[i])
+            {
                 continue;
             }
 
-            if (rows > 0 && rows + append.Entries.Count > MaxRowsPerCommit)
+            var n = _waiting[i].Entries.Count;
+            if (rows > 0 && rows + n > MaxRowsPerCommit)
             {
-                _carried = append;
                 break;
             }
 
-            batch.Add(append);
-            rows += append.Entries.Count;
+            taken[i] = true;
+            batch.Add(_waiting[i]);
+            rows += n;
         }
+
+        var kept = 0;
+        for (var i = 0; i < _waiting.Count; i++)
+        {
+            if (!taken[i])
+            {
+                _waiting[kept++] = _waiting[i];
+            }
+        }
+
+        _waiting.RemoveRange(kept, _waiting.Count - kept);
     }
 
     private void Commit(List<PendingAppend> batch)
@@ -302,4 +351,10 @@ internal sealed record PendingAppend(
 
     /// <summary>Counted when the append is made, on the caller's thread.</summary>
     public DayCounters.Tally Tally { get; } = new(Entries);
+
+    /// <summary>The agents (upper-cased) whose entries or source marks the append holds: what it may not pass in the queue.</summary>
+    public IReadOnlyCollection<string> AgentKeys => _agentKeys ??=
+        Tally.Counts.Keys.Select(k => LogAggregator.Model.AgentKeys.Of(k.Agent)).Concat(Marks.Select(m => m.AgentKey)).ToHashSet(StringComparer.Ordinal);
+
+    private HashSet<string>? _agentKeys;
 }

@@ -89,10 +89,15 @@ internal sealed class BigramIndex
 
     /// <summary>
     /// A seq condition (numbers only, no user text) keeping the blocks that hold every pair of every run, plus
-    /// what is not indexed yet; "" when the index cannot narrow the search.
+    /// what is not indexed yet; "" when the index cannot narrow the search. <paramref name="kept"/> is the share of
+    /// the indexed blocks that may hold a match (1 when the index cannot tell).
     /// </summary>
-    public string Filter(IReadOnlyList<string> requiredRuns)
+    public string Filter(IReadOnlyList<string> requiredRuns) => Filter(requiredRuns, out _);
+
+    /// <inheritdoc cref="Filter(IReadOnlyList{string})"/>
+    public string Filter(IReadOnlyList<string> requiredRuns, out double kept)
     {
+        kept = 1;
         var snapshot = _snapshot;
         var pairs = Pairs(requiredRuns);
         if (pairs.Count == 0 || snapshot.Blocks.Length == 0)
@@ -101,12 +106,15 @@ internal sealed class BigramIndex
         }
 
         var ranges = new List<(long From, long Through)>();
+        var keptBlocks = 0;
         for (var b = 0; b < snapshot.Blocks.Length; b++)
         {
             if (snapshot.Blocks[b] is { } map && !pairs.TrueForAll(p => (map[p >> 6] & (1UL << (p & 63))) != 0))
             {
                 continue;
             }
+
+            keptBlocks++;
 
             var (from, through) = ((long)b * BlockRows + 1, (long)(b + 1) * BlockRows);
             if (ranges.Count > 0 && ranges[^1].Through + 1 == from)
@@ -119,6 +127,7 @@ internal sealed class BigramIndex
             }
         }
 
+        kept = (double)keptBlocks / snapshot.Blocks.Length;
         if (ranges.Count > MaxRanges)
         {
             return "";

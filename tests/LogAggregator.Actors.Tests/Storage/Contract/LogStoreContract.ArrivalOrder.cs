@@ -95,9 +95,30 @@ public abstract partial class LogStoreContract
     }
 
     [Fact]
+    public async Task A_page_comes_whole_from_the_two_batches_far_apart_in_arrival_that_hold_the_newest_entries()
+    {
+        // Sixteen batches of 8,192; the third and the last hold the newest entries, their times interleaved, and the
+        // twelve batches between them only older ones.
+        var arrived = new List<LogEntry>();
+        for (var batch = 0; batch < 16; batch++)
+        {
+            var newest = batch is 2 or 15;
+            var entries = Enumerable.Range(0, 8192).Select(i => Entry(
+                $"{batch} {i}", "ATLAS", i % 80 == 0 ? Level.Error : Level.Info,
+                newest ? T0.AddHours(10).AddSeconds(i * 0.4 + (batch == 15 ? 0.2 : 0)) : T0.AddMinutes(batch * 10).AddSeconds(i * 0.05))).ToList();
+            await Store.AppendAsync(entries, []);
+            arrived.AddRange(entries);
+        }
+
+        await AssertPagesAsync(arrived, AtlasErrors, (100, 0), (10, 50), (100, 250));
+        await AssertPagesAsync(arrived, new LogFilter(Level: Level.Error), (100, 0));
+    }
+
+    [Fact]
     public async Task Searches_page_newest_first_over_thousands_of_interleaved_arrivals()
     {
-        // Batches of one agent each whose times overlap those before them, one match in 40; an early arrival that is
+        // Batches of one agent each whose times overlap those before them, one match in 40 (the others hold the text's
+        // character pairs too, so a search index keeps every block); an early arrival that is
         // the newest match of all, and a run of matches stamped alike, so a store reading its newest blocks of arrival
         // first must look back for them.
         var arrived = new List<LogEntry>();
@@ -106,7 +127,7 @@ public abstract partial class LogStoreContract
             var agent = batch % 3 == 0 ? "ATLAS" : "HERMES";
             var start = T0.AddMinutes(batch * 10 - (batch % 2 == 0 ? 0 : 25));
             var entries = Enumerable.Range(0, 2000).Select(i => Entry(
-                $"{(i % 40 == 0 ? "hit" : "miss")} {batch} {i}", agent, i % 80 == 0 ? Level.Error : Level.Info, start.AddSeconds(i * 0.3))).ToList();
+                $"{(i % 40 == 0 ? "hit" : "thigh it")} {batch} {i}", agent, i % 80 == 0 ? Level.Error : Level.Info, start.AddSeconds(i * 0.3))).ToList();
             if (batch == 3)
             {
                 entries.Add(Entry("hit arrived early, newest of all", "ATLAS", Level.Info, T0.AddDays(1)));
@@ -137,14 +158,34 @@ public abstract partial class LogStoreContract
         for (var batch = 0; batch < 10; batch++)
         {
             var entries = Enumerable.Range(0, 8192).Select(i => batch < 2
-                ? Entry(i < 100 ? $"hit {batch} {i}" : $"miss {batch} {i}", "ATLAS", Level.Info, i < 100 ? T0.AddHours(5) : T0.AddHours(10).AddSeconds(-i))
-                : Entry(batch == 9 && i == 8191 ? "hit last" : $"miss {batch} {i}", "ATLAS", Level.Info, batch == 9 && i == 8191 ? T0.AddHours(5) : T0.AddSeconds(i)))
+                ? Entry(i < 100 ? $"hit {batch} {i}" : $"thigh it {batch} {i}", "ATLAS", Level.Info, i < 100 ? T0.AddHours(5) : T0.AddHours(10).AddSeconds(-i))
+                : Entry(batch == 9 && i == 8191 ? "hit last" : $"thigh it {batch} {i}", "ATLAS", Level.Info, batch == 9 && i == 8191 ? T0.AddHours(5) : T0.AddSeconds(i)))
                 .ToList();
             await Store.AppendAsync(entries, []);
             arrived.AddRange(entries);
         }
 
         await AssertSearchPagesAsync(arrived, "hit", LogFilter.None, (100, 0), (5, 0), (10, 195));
+    }
+
+    [Fact]
+    public async Task A_search_page_holds_a_match_that_arrived_long_before_the_newest_ones()
+    {
+        // Twelve batches of 8,192 in time order, one match in 40; the fourth also holds a match as new as the
+        // eleventh's newest, so a page reaching into the eleventh's matches must look back for it.
+        var arrived = new List<LogEntry>();
+        for (var batch = 0; batch < 12; batch++)
+        {
+            var entries = Enumerable.Range(0, 8192).Select(i => batch == 3 && i == 5000
+                ? Entry("hit long before", "ATLAS", Level.Info, T0.AddMinutes(100).AddSeconds(400))
+                : Entry($"{(i % 40 == 0 ? "hit" : "thigh it")} {batch} {i}", "ATLAS", Level.Info, T0.AddMinutes(batch * 10).AddSeconds(i * 0.05)))
+                .ToList();
+            await Store.AppendAsync(entries, []);
+            arrived.AddRange(entries);
+        }
+
+        await AssertSearchPagesAsync(arrived, "hit", LogFilter.None, (300, 0), (50, 200), (5, 0));
+        await AssertSearchPagesAsync(arrived, "hit", new LogFilter(AgentKey: "ATLAS"), (300, 0));
     }
 
     /// <summary>Each (limit, offset) page of a search for the literal <paramref name="text"/> equals the matching arrived entries sorted here.</summary>

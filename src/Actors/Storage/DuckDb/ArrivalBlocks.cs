@@ -114,34 +114,6 @@ internal sealed class ArrivalBlocks
     /// </summary>
     public long? Start(LogFilter filter, int needed)
     {
-        lock (_gate)
-        {
-            if (Bound(filter, needed) is not { } low)
-            {
-                return null;
-            }
-
-            var matches = Matches(filter);
-            for (var i = 0; i < _blocks.Count; i++)
-            {
-                if (_blocks[i].Newest(matches) >= low)
-                {
-                    return i == 0 ? null : _blocks[i].First;
-                }
-            }
-
-            return null;
-        }
-    }
-
-    /// <summary>
-    /// A time L such that at least <paramref name="needed"/> rows of the filter are at least as new as L, as the blocks
-    /// prove it (each block's rows of a key are no older than that key's oldest there, and only blocks wholly inside
-    /// the filter's time bounds count), or null when they cannot. The filter's newest <paramref name="needed"/> rows
-    /// are then all in blocks whose newest matching row is at least as new as L (or past the newest block).
-    /// </summary>
-    public DateTime? Bound(LogFilter filter, int needed)
-    {
         if (needed <= 0)
         {
             return null;
@@ -163,12 +135,27 @@ internal sealed class ArrivalBlocks
 
             sure.Sort((a, b) => b.Oldest.CompareTo(a.Oldest));
             long count = 0;
+            DateTime? bound = null;
             foreach (var (oldest, n) in sure)
             {
                 count += n;
                 if (count >= needed)
                 {
-                    return oldest;
+                    bound = oldest;
+                    break;
+                }
+            }
+
+            if (bound is not { } low)
+            {
+                return null;
+            }
+
+            for (var i = 0; i < _blocks.Count; i++)
+            {
+                if (_blocks[i].Newest(matches) >= low)
+                {
+                    return i == 0 ? null : _blocks[i].First;
                 }
             }
 

@@ -251,7 +251,7 @@ internal static class LogQuery
     /// is older than that last match (its block's newest is), and adding rows only makes the last match newer. False,
     /// with nothing read, when the blocks would span over a quarter of the file before a page is found, or form too
     /// many runs: the caller scans the file as before. A regex newest 100 over the 1 M rows of the peer data, whose
-    /// matches are everywhere, read the whole file (~95 ms); now it reads the newest blocks.
+    /// matches are everywhere, read the whole file (~95 ms); now it reads the newest blocks (51–77 ms).
     /// </summary>
     private static bool SearchNewestBlocks(
         DayFile.Lease lease, SearchPattern pattern, bool forceLiteral, LogFilter filter, string indexed, int limit, List<LogRow> rows,

@@ -36,9 +36,9 @@ public sealed class BigramIndexTests : IAsyncLifetime
         Assert.Equal(indexed, index.IndexedThrough);
         // Block 2 (rows 8193..16384) holds the token; block 3 holds a non-ASCII message, so it is never ruled out;
         // adjacent blocks read as one range.
-        Assert.Equal($"(seq > {indexed} OR seq BETWEEN 8193 AND 24576)", index.Filter(["QBZ7TOKEN"]));
-        Assert.Equal($"(seq > {indexed} OR seq BETWEEN 16385 AND 24576)", index.Filter(["zq", "xj"]));
-        Assert.Equal("", index.Filter([]));
+        Assert.Equal($"(seq > {indexed} OR seq BETWEEN 8193 AND 24576)", index.Filter(["QBZ7TOKEN"], out _));
+        Assert.Equal($"(seq > {indexed} OR seq BETWEEN 16385 AND 24576)", index.Filter(["zq", "xj"], out _));
+        Assert.Equal("", index.Filter([], out _));
     }
 
     /// <summary>
@@ -70,8 +70,8 @@ public sealed class BigramIndexTests : IAsyncLifetime
 
         var indexed = 3L * BigramIndex.BlockRows;
         Assert.Equal(indexed, index.IndexedThrough);
-        Assert.Equal($"(seq > {indexed} OR seq BETWEEN 8193 AND 16384)", index.Filter(["QBZ7TOKEN"]));
-        Assert.Equal($"(seq > {indexed} OR seq BETWEEN 16385 AND 24576)", index.Filter(["ZQ1XJ"]));
+        Assert.Equal($"(seq > {indexed} OR seq BETWEEN 8193 AND 16384)", index.Filter(["QBZ7TOKEN"], out _));
+        Assert.Equal($"(seq > {indexed} OR seq BETWEEN 16385 AND 24576)", index.Filter(["ZQ1XJ"], out _));
     }
 
     [Theory]

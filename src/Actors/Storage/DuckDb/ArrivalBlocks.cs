@@ -163,6 +163,9 @@ internal sealed class ArrivalBlocks
         }
     }
 
+    /// <summary>Most seq ranges a count reads apart (each is a statement of its own in one query).</summary>
+    public const int MaxCountRanges = 16;
+
     /// <summary>
     /// Counts what the blocks can count exactly of the filter into <paramref name="counts"/> and returns the seq ranges
     /// whose rows are left for DuckDB to count: the blocks where a matching (agent, level)'s times straddle a time
@@ -195,14 +198,7 @@ internal sealed class ArrivalBlocks
                 }
 
                 left += block.End - block.First;
-                if (ranges.Count > 0 && ranges[^1].End == block.First)
-                {
-                    ranges[^1] = (ranges[^1].First, block.End);
-                }
-                else
-                {
-                    ranges.Add((block.First, block.End));
-                }
+                SeqRanges.Add(ranges, block.First, block.End);
             }
 
             rows = _blocks[^1].End - _blocks[0].First;
@@ -245,9 +241,6 @@ internal sealed class ArrivalBlocks
             return (blocks, _blocks.Count == 0 ? 1 : _blocks[^1].End);
         }
     }
-
-    /// <summary>Most seq ranges a count reads apart (each is a statement of its own in one query).</summary>
-    public const int MaxCountRanges = 16;
 
     /// <summary>How many seqs a window from <paramref name="start"/> spans, up to the newest block.</summary>
     public long RowsFrom(long start)

@@ -92,9 +92,6 @@ internal sealed class BigramIndex
     /// what is not indexed yet; "" when the index cannot narrow the search. <paramref name="kept"/> is the share of
     /// the indexed blocks that may hold a match (1 when the index cannot tell).
     /// </summary>
-    public string Filter(IReadOnlyList<string> requiredRuns) => Filter(requiredRuns, out _);
-
-    /// <inheritdoc cref="Filter(IReadOnlyList{string})"/>
     public string Filter(IReadOnlyList<string> requiredRuns, out double kept)
     {
         kept = 1;

@@ -52,8 +52,7 @@ internal static class CountQuery
             ? $"SELECT agent, level, count(*) FROM logs {where} GROUP BY agent, level"
             : string.Join(
                 " UNION ALL ",
-                ranges.Select(r => $"SELECT agent, level, count(*) FROM logs {where} AND seq >= {r.First}"
-                    + (r.End == long.MaxValue ? "" : $" AND seq < {r.End}") + " GROUP BY agent, level"));
+                ranges.Select(r => $"SELECT agent, level, count(*) FROM logs {where} AND {SeqRanges.Sql(r)} GROUP BY agent, level"));
         LogRows.Read(command, cancellationToken, reader =>
         {
             var key = (reader.GetString(0), (Level)reader.GetByte(1));

@@ -1,4 +1,3 @@
-using System.Globalization;
 using DuckDB.NET.Data;
 using LogAggregator.Model;
 
@@ -249,8 +248,8 @@ internal static class LogQuery
     /// more blocks (×8) while the matches found fall short of a page. Once they fill it, every block left out whose
     /// newest row is as new as the page's last match or newer is read too, which makes the page exact: a row left out
     /// is older than that last match (its block's newest is), and adding rows only makes the last match newer. False,
-    /// with nothing read, when the blocks would span over a quarter of the file before a page is found, or form too
-    /// many runs: the caller scans the file as before. A regex newest 100 over the 1 M rows of the peer data, whose
+    /// with nothing read, when the blocks would span over a quarter of the rows of all blocks holding the filter's
+    /// agent and levels before a page is found, or form too many runs: the caller scans the file as before. A regex newest 100 over the 1 M rows of the peer data, whose
     /// matches are everywhere, read the whole file (~95 ms); now it reads the newest blocks (51–77 ms).
     /// </summary>
     private static bool SearchNewestBlocks(
@@ -316,14 +315,7 @@ internal static class LogQuery
         var ranges = new List<(long First, long End)>();
         foreach (var (first, end, _) in blocks.OrderBy(b => b.First))
         {
-            if (ranges.Count > 0 && ranges[^1].End == first)
-            {
-                ranges[^1] = (ranges[^1].First, end);
-            }
-            else
-            {
-                ranges.Add((first, end));
-            }
+            SeqRanges.Add(ranges, first, end);
         }
 
         ranges.Add((unblocked, long.MaxValue));
@@ -339,9 +331,7 @@ internal static class LogQuery
         var match = SearchFilter.Clause(pattern, forceLiteral, command);
         var branches = ranges.Select(r => $"(SELECT {LogRows.Columns} FROM logs {where} AND {match} "
             + (indexed.Length == 0 ? "" : "AND " + indexed + " ")
-            + string.Create(CultureInfo.InvariantCulture, $"AND seq >= {r.First}")
-            + (r.End == long.MaxValue ? "" : string.Create(CultureInfo.InvariantCulture, $" AND seq < {r.End}"))
-            + $" {LogRows.NewestFirst} LIMIT {limit})");
+            + $"AND {SeqRanges.Sql(r)} {LogRows.NewestFirst} LIMIT {limit})");
         command.CommandText = $"SELECT * FROM ({string.Join(" UNION ALL ", branches)}) {LogRows.NewestFirst} LIMIT {limit}";
         LogRows.ReadInto(command, lease.File, rows, cancellationToken);
         return true;

@@ -5,7 +5,7 @@ using LogAggregator.Testing;
 namespace LogAggregator.Benchmarks;
 
 /// <summary>
-/// The Release server as operators run it (`dotnet LogAggregator.Web.dll`), on a free loopback port, with its
+/// The server as operators run it (`dotnet LogAggregator.Web.dll` from its publish, <see cref="PublishedServer"/>), on a free loopback port, with its
 /// data and tailed files in a fresh directory, so each measurement starts from an empty store.
 /// </summary>
 public sealed class BenchServer : IAsyncDisposable
@@ -39,6 +39,7 @@ public sealed class BenchServer : IAsyncDisposable
     {
         var port = ServerLaunch.FreePort();
         var info = ServerLaunch.StartInfo(port, Root, _dataDirectory, LogDir);
+        info.ArgumentList[0] = PublishedServer.Dll;
         foreach (var (name, value) in Environment)
         {
             info.Environment[name] = value;

@@ -40,6 +40,9 @@ public sealed class ServerProcess : IAsyncDisposable
     /// </summary>
     public bool WaitForMembership { get; set; } = true;
 
+    /// <summary>The server's entry assembly: src/Web's build output, or a published one (DeploymentTests).</summary>
+    public string ServerDll { get; set; } = ServerLaunch.WebDll;
+
     public string Output => _server?.Output ?? "";
 
     /// <summary>The running server's process id (the `dotnet` host runs the server in-process).</summary>
@@ -49,6 +52,7 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         var port = ServerLaunch.FreePort();
         var info = ServerLaunch.StartInfo(port, Root, DataDir, LogDir);
+        info.ArgumentList[0] = ServerDll;
         info.ArgumentList[^1] = $"{Scheme}://{ListenHost}:{port}";
         info.Environment["DOTNET_gcServer"] = "0";
         foreach (var (key, value) in Environment)

@@ -1,0 +1,42 @@
+using System.Diagnostics;
+using LogAggregator.Testing;
+
+namespace LogAggregator.Benchmarks;
+
+/// <summary>
+/// The server the benchmarks measure is the one operators deploy (README, "Deployment"): `dotnet publish src/Web -c
+/// Release`, precompiled (ReadyToRun) for this machine. Published once per benchmark process into the benchmark's own
+/// output directory, with its own bin and obj there (incremental: a second run with nothing changed takes seconds).
+/// </summary>
+public static class PublishedServer
+{
+    private static readonly Lazy<string> Published = new(Publish);
+
+    /// <summary>The published LogAggregator.Web.dll.</summary>
+    public static string Dll => Published.Value;
+
+    private static string Publish()
+    {
+        var output = Path.Combine(AppContext.BaseDirectory, "server");
+        var artifacts = Path.Combine(AppContext.BaseDirectory, "server-build");
+        var project = Path.Combine(ServerLaunch.RepositoryRoot, "src", "Web", "LogAggregator.Web.csproj");
+        var clock = Stopwatch.StartNew();
+        var info = new ProcessStartInfo("dotnet", ["publish", project, "-c", "Release", "-o", output, "--artifacts-path", artifacts, "--nologo", "-v", "q"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"dotnet publish src/Web failed ({process.ExitCode}):\n{stdout.Result}\n{stderr.Result}");
+        }
+
+        Console.Error.WriteLine($"published the server to {output} in {clock.Elapsed.TotalSeconds:0.0} s");
+        return Path.Combine(output, "LogAggregator.Web.dll");
+    }
+}

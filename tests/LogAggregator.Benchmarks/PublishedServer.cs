@@ -19,14 +19,8 @@ public static class PublishedServer
     {
         var output = Path.Combine(AppContext.BaseDirectory, "server");
         var artifacts = Path.Combine(AppContext.BaseDirectory, "server-build");
-        var project = Path.Combine(ServerLaunch.RepositoryRoot, "src", "Web", "LogAggregator.Web.csproj");
         var clock = Stopwatch.StartNew();
-        var info = new ProcessStartInfo("dotnet", ["publish", project, "-c", "Release", "-o", output, "--artifacts-path", artifacts, "--nologo", "-v", "q"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var info = ServerLaunch.PublishStartInfo(output, artifacts);
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

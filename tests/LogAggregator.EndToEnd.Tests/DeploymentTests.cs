@@ -61,15 +61,7 @@ public sealed class DeploymentTests : IAsyncLifetime
 
     private async Task PublishAsync()
     {
-        var project = Path.Combine(ServerLaunch.RepositoryRoot, "src", "Web", "LogAggregator.Web.csproj");
-        // Its own bin and obj (--artifacts-path): a clean publish, which cannot race the builds of the other test
-        // projects over src/*/obj.
-        var info = new ProcessStartInfo("dotnet", ["publish", project, "-c", "Release", "-o", _publishDir, "--artifacts-path", _artifactsDir, "--nologo"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var info = ServerLaunch.PublishStartInfo(_publishDir, _artifactsDir);
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -50,6 +50,21 @@ internal static class ServerLaunch
         return info;
     }
 
+    /// <summary>
+    /// README's deployment, `dotnet publish src/Web -c Release -o <paramref name="output"/>`, with its own bin and obj
+    /// under <paramref name="artifacts"/> (--artifacts-path), so it never races a build over src/*/obj.
+    /// </summary>
+    public static ProcessStartInfo PublishStartInfo(string output, string artifacts)
+    {
+        var project = Path.Combine(RepositoryRoot, "src", "Web", "LogAggregator.Web.csproj");
+        return new ProcessStartInfo("dotnet", ["publish", project, "-c", "Release", "-o", output, "--artifacts-path", artifacts, "--nologo", "-v", "q"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+    }
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -4,8 +4,8 @@ using LogAggregator.Testing;
 namespace LogAggregator.Benchmarks;
 
 /// <summary>
-/// The server the benchmarks measure is the one operators deploy (README, "Deployment"): `dotnet publish src/Web -c
-/// Release`, precompiled (ReadyToRun) for this machine. Published once per benchmark process into the benchmark's own
+/// The server the benchmarks measure is the one operators deploy (README, "Running it as a service"): `dotnet publish
+/// src/Web -c Release`, precompiled (ReadyToRun) for this machine. Published once per benchmark process into the benchmark's own
 /// output directory, with its own bin and obj there (incremental: a second run with nothing changed takes seconds).
 /// </summary>
 public static class PublishedServer

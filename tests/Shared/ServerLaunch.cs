@@ -7,7 +7,8 @@ namespace LogAggregator.Testing;
 
 /// <summary>
 /// How the end-to-end tests and the benchmarks start the server as operators run it: `dotnet LogAggregator.Web.dll`
-/// from src/Web's build output, on a free loopback port, with its data and tailed files where the caller says.
+/// (from src/Web's build output, or from a publish: <see cref="PublishStartInfo"/>), on a free loopback port, with its
+/// data and tailed files where the caller says.
 /// Compiled into both projects (tests/Shared), so the two never drift apart.
 /// </summary>
 internal static class ServerLaunch

@@ -34,12 +34,20 @@ public static class JsonEntryReader
             ? ReadPosted(JsonMarshal.GetRawUtf8Value(element), defaultAgent, defaultSource, now)
             : JsonEntryResult.Fail(JsonEntryResult.RootField, "the entry must be a JSON object");
 
-    public static JsonEntryResult ReadPosted(ReadOnlySpan<byte> utf8Json, string defaultAgent, string defaultSource, DateTime now)
+    public static JsonEntryResult ReadPosted(ReadOnlySpan<byte> utf8Json, string defaultAgent, string defaultSource, DateTime now) =>
+        TryReadPosted(utf8Json, defaultAgent, defaultSource, now, out var entry) ?? JsonEntryResult.Ok(entry!);
+
+    /// <summary>
+    /// As <see cref="ReadPosted(ReadOnlySpan{byte}, string, string, DateTime)"/>, without a result object for an
+    /// accepted entry (a body holds tens of thousands): null with <paramref name="entry"/> set, or why it is refused.
+    /// </summary>
+    public static JsonEntryResult? TryReadPosted(
+        ReadOnlySpan<byte> utf8Json, string defaultAgent, string defaultSource, DateTime now, out LogEntry? entry)
     {
-        var failure = Read(utf8Json, null, strict: true, defaultAgent, defaultSource, now, out var entry);
+        var failure = Read(utf8Json, null, strict: true, defaultAgent, defaultSource, now, out entry);
         return failure switch
         {
-            Failure.None => JsonEntryResult.Ok(entry!),
+            Failure.None => null,
             Failure.NotAnObject => JsonEntryResult.Fail(JsonEntryResult.RootField, "the entry must be a JSON object"),
             Failure.InvalidJson => JsonEntryResult.Fail(JsonEntryResult.RootField, "the entry is not valid JSON"),
             Failure.Message => JsonEntryResult.Fail("message", "message is required and must be a string"),
@@ -168,7 +176,7 @@ public static class JsonEntryReader
 
                         break;
                     case Field.Agent when token == JsonTokenType.String:
-                        var posted = ReadString(ref reader);
+                        var posted = ReadRepeated(ref reader);
                         agent = string.IsNullOrWhiteSpace(posted) ? defaultAgent : posted;
                         break;
                     case Field.Agent when token != JsonTokenType.Null:
@@ -183,7 +191,7 @@ public static class JsonEntryReader
                         field = Field.Unknown;
                         break;
                     case Field.Source when token == JsonTokenType.String:
-                        var given = ReadString(ref reader);
+                        var given = ReadRepeated(ref reader);
                         source = string.IsNullOrWhiteSpace(given) ? defaultSource : given;
                         break;
                     case Field.Source when token != JsonTokenType.Null:
@@ -289,6 +297,26 @@ public static class JsonEntryReader
             using var document = JsonDocument.Parse("\"" + ReplaceLoneSurrogateEscapes(escaped) + "\"");
             return document.RootElement.GetString()!;
         }
+    }
+
+    /// <summary>An agent or source: the same few values on every line, so one string each (<see cref="InternedText"/>).</summary>
+    private static string ReadRepeated(ref Utf8JsonReader reader)
+    {
+        if (reader.ValueIsEscaped || reader.HasValueSequence)
+        {
+            return ReadString(ref reader);
+        }
+
+        var raw = reader.ValueSpan;
+        if (InternedText.TryGet(raw, out var known))
+        {
+            return known;
+        }
+
+        // Decoded by the reader, which refuses invalid UTF-8, as before; only text it accepted is remembered.
+        var text = ReadString(ref reader);
+        InternedText.Remember(raw, text);
+        return text;
     }
 
     /// <summary>

@@ -55,7 +55,7 @@ internal static class MetadataWriter
 
         if (IsCompact(rawObject))
         {
-            return Encoding.UTF8.GetString(rawObject);
+            return InternedText.Of(rawObject);
         }
 
         var buffer = ArrayPool<byte>.Shared.Rent(rawObject.Length);
@@ -148,7 +148,7 @@ internal static class MetadataWriter
             }
 
             buffer[length++] = (byte)'}';
-            return length == 2 ? LogEntry.EmptyMetadata : Encoding.UTF8.GetString(buffer, 0, length);
+            return length == 2 ? LogEntry.EmptyMetadata : InternedText.Of(buffer.AsSpan(0, length));
         }
         finally
         {

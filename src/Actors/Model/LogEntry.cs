@@ -61,5 +61,27 @@ public sealed class StoredEntryList(IReadOnlyList<LogEntry> entries, IReadOnlyLi
 
 public static class AgentKeys
 {
-    public static string Of(string agent) => agent.ToUpperInvariant();
+    private const int Slots = 64;
+
+    [ThreadStatic]
+    private static (string Agent, string Key)[]? t_recent;
+
+    /// <summary>
+    /// The agent upper-cased, remembered per agent string on each thread: every entry asks for it once, and the
+    /// entries of one source share one agent string (see Ingestion.InternedText), so they share one key too instead
+    /// of a new string each.
+    /// </summary>
+    public static string Of(string agent)
+    {
+        var recent = t_recent ??= new (string, string)[Slots];
+        ref var slot = ref recent[System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(agent) & (Slots - 1)];
+        if (ReferenceEquals(slot.Agent, agent))
+        {
+            return slot.Key;
+        }
+
+        var key = agent.ToUpperInvariant();
+        slot = (agent, key);
+        return key;
+    }
 }

@@ -77,7 +77,7 @@ public sealed class EntryBodyReader(LogAggregatorSettings settings)
             var index = 0;
             foreach (var element in document.RootElement.EnumerateArray())
             {
-                entries.Add(Accept(JsonEntryReader.ReadPosted(element, DefaultAgent, DefaultSource, now), $"entry {index}: ", maxAgentLength));
+                entries.Add(Accept(JsonEntryReader.ReadPosted(element, DefaultAgent, DefaultSource, now), "entry", index, maxAgentLength));
                 index++;
             }
 
@@ -90,7 +90,7 @@ public sealed class EntryBodyReader(LogAggregatorSettings settings)
     {
         if (!LooksLikeNdjson(body.Span))
         {
-            return [Accept(JsonEntryReader.ReadPosted(body.Span, DefaultAgent, DefaultSource, now), "", maxAgentLength)];
+            return [Accept(JsonEntryReader.ReadPosted(body.Span, DefaultAgent, DefaultSource, now), "", 0, maxAgentLength)];
         }
 
         var span = body.Span;
@@ -107,7 +107,8 @@ public sealed class EntryBodyReader(LogAggregatorSettings settings)
                 continue;
             }
 
-            entries.Add(Accept(JsonEntryReader.ReadPosted(line, DefaultAgent, DefaultSource, now), $"line {lineNumber}: ", maxAgentLength));
+            var refused = JsonEntryReader.TryReadPosted(line, DefaultAgent, DefaultSource, now, out var entry);
+            entries.Add(refused is null ? Accept(entry!, "line", lineNumber, maxAgentLength) : throw Refused(refused, "line", lineNumber));
         }
 
         return entries;
@@ -126,19 +127,24 @@ public sealed class EntryBodyReader(LogAggregatorSettings settings)
         return rest.Length > 0 && rest[0] == (byte)'{' && body[..first].TrimEnd(" \t\r"u8).EndsWith("}"u8);
     }
 
-    private static LogEntry Accept(JsonEntryResult result, string where, int maxAgentLength)
-    {
-        if (result.IsValid)
-        {
-            return result.Entry.Agent.Length <= maxAgentLength
-                ? result.Entry
-                : throw new BadRequestException(
-                    "agent", $"{where}agent has {result.Entry.Agent.Length} characters; at most {maxAgentLength} are accepted");
-        }
+    /// <summary>The entry, or a 400 naming where it is (<paramref name="unit"/> and <paramref name="number"/>: "line 7: ").</summary>
+    private static LogEntry Accept(JsonEntryResult result, string unit, int number, int maxAgentLength) =>
+        result.IsValid ? Accept(result.Entry, unit, number, maxAgentLength) : throw Refused(result, unit, number);
 
-        var field = result.ErrorField == JsonEntryResult.RootField ? "body" : result.ErrorField;
-        throw new BadRequestException(field, where + result.Error);
+    private static LogEntry Accept(LogEntry entry, string unit, int number, int maxAgentLength) =>
+        entry.Agent.Length <= maxAgentLength
+            ? entry
+            : throw new BadRequestException(
+                "agent", $"{Where(unit, number)}agent has {entry.Agent.Length} characters; at most {maxAgentLength} are accepted");
+
+    private static BadRequestException Refused(JsonEntryResult result, string unit, int number)
+    {
+        var field = result.ErrorField == JsonEntryResult.RootField ? "body" : result.ErrorField!;
+        return new BadRequestException(field, Where(unit, number) + result.Error);
     }
+
+    // Written only for a refusal: formatting it for every accepted line cost a string per entry.
+    private static string Where(string unit, int number) => unit.Length == 0 ? "" : $"{unit} {number}: ";
 
     private static bool IsWhiteSpace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n';
 }

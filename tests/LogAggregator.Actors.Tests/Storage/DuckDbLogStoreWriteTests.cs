@@ -76,6 +76,53 @@ public sealed class DuckDbLogStoreWriteTests : IAsyncLifetime
             (await _harness.Store.QueryAsync(new LogFilter("ATLAS"), new Paging(2, 0))).Entries.Select(e => e.Entry.Message));
     }
 
+    /// <summary>
+    /// Issue 13: after a bulk load, the rows stayed in the WAL and in memory uncompressed until the 256MB threshold or
+    /// the stop, and every query read them so (the agent + level page at twice the cost). A writer that has been quiet
+    /// for a while checkpoints a WAL of the idle size; the rows stay whole, and later appends carry on.
+    /// </summary>
+    [Fact]
+    public async Task A_quiet_writer_checkpoints_a_wal_of_the_idle_size_and_keeps_every_row()
+    {
+        await using var harness = new StoreHarness(options => options with { IdleCheckpointAfter = TimeSpan.FromSeconds(3), IdleCheckpointWal = 1 });
+        await harness.AppendAsync(Enumerable.Range(0, 2000).Select(i => Entry($"bulk {i}")).ToArray());
+        Assert.True(new FileInfo(harness.TodaysWal) is { Exists: true, Length: > 0 }, "the commit is in the WAL");
+
+        await WaitUntil(() => WalIsEmpty(harness), TimeSpan.FromSeconds(30));
+
+        Assert.Equal(2000, (await harness.Store.QueryAsync(LogFilter.None, new Paging(1, 0))).Total);
+        await harness.AppendAsync(Entry("after the checkpoint"));
+        var page = await harness.Store.QueryAsync(LogFilter.None, new Paging(2, 0));
+        Assert.Equal(["after the checkpoint", "bulk 1999"], page.Entries.Select(e => e.Entry.Message));
+        Assert.Equal(2001, page.Total);
+    }
+
+    /// <summary>A trickle of lines would rewrite the day's last row group at every pause; below the idle size the WAL waits.</summary>
+    [Fact]
+    public async Task A_quiet_writer_leaves_a_wal_below_the_idle_size_to_the_threshold()
+    {
+        await using var harness = new StoreHarness(options => options with { IdleCheckpointAfter = TimeSpan.FromMilliseconds(100) });
+        await harness.AppendAsync(Enumerable.Range(0, 2000).Select(i => Entry($"bulk {i}")).ToArray());
+        Assert.True(new FileInfo(harness.TodaysWal) is { Exists: true, Length: > 0 and < 16L << 20 });
+
+        // Fifteen quiet spells: the test above shows a due checkpoint is seen within one.
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+
+        Assert.False(WalIsEmpty(harness));
+    }
+
+    private static bool WalIsEmpty(StoreHarness harness) => new FileInfo(harness.TodaysWal) is not { Exists: true, Length: > 0 };
+
+    private static async Task WaitUntil(Func<bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"not within {timeout.TotalSeconds:0} s");
+            await Task.Delay(50);
+        }
+    }
+
     private static long Seq(string id) => LogIds.TryParse(id, out _, out var seq) ? seq : throw new FormatException(id);
 
     /// <summary>

@@ -19,8 +19,11 @@ public sealed class StoreHarness : IAsyncDisposable
 
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "logstore-" + Guid.NewGuid().ToString("N"));
 
-    public StoreHarness()
+    private readonly Func<DuckDbLogStoreOptions, DuckDbLogStoreOptions> _configure;
+
+    public StoreHarness(Func<DuckDbLogStoreOptions, DuckDbLogStoreOptions>? configure = null)
     {
+        _configure = configure ?? (options => options);
         Store = Open();
     }
 
@@ -48,5 +51,8 @@ public sealed class StoreHarness : IAsyncDisposable
 
     public Task<IReadOnlyList<string>> AppendAsync(params LogEntry[] entries) => Store.AppendAsync(entries, []);
 
-    private DuckDbLogStore Open() => new(new DuckDbLogStoreOptions(_directory, "256MB", 1), Clock);
+    /// <summary>Today's day file's WAL, as the harness's clock dates it.</summary>
+    public string TodaysWal => Path.Combine(LogsDirectory, DayFile.FileName(DateOnly.FromDateTime(Clock.GetUtcNow().UtcDateTime)) + ".wal");
+
+    private DuckDbLogStore Open() => new(_configure(new DuckDbLogStoreOptions(_directory, "256MB", 1)), Clock);
 }

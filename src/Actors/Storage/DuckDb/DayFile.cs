@@ -96,6 +96,11 @@ internal sealed class DayFile
 
     public long SizeBytes => Length(Path) + Length(Path + ".wal");
 
+    /// <summary>What is committed and not yet checkpointed into the file.</summary>
+    public long WalBytes => Length(Path + ".wal");
+
+    public DuckDbLogStoreOptions Options => _options;
+
     public static string FileName(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + ".duckdb";
 
     public static bool TryParseName(string fileName, out DateOnly day) =>

@@ -12,6 +12,8 @@ namespace LogAggregator.Storage.DuckDb;
 /// into the next commit ahead of bulk appends of other agents queued before it: a line POSTed or tailed during a
 /// bulk load is then searchable after one commit, not after the whole backlog. Appends of one agent (entries or
 /// source marks) never pass each other, so its lines keep their order and a mark never precedes its lines.
+/// A writer left quiet after commits that grew the WAL to <see cref="DuckDbLogStoreOptions.IdleCheckpointWal"/>
+/// checkpoints the file (<see cref="DuckDbLogStoreOptions.IdleCheckpointAfter"/>).
 /// </summary>
 internal sealed class DayWriter
 {
@@ -40,6 +42,13 @@ internal sealed class DayWriter
     /// <summary>Appends read from the queue and not committed yet, in arrival order; only the writer thread touches it.</summary>
     private readonly List<PendingAppend> _waiting = [];
 
+    /// <summary>How often a quiet writer tries its checkpoint before leaving it to the next commit (a query may hold the file).</summary>
+    private const int CheckpointTries = 3;
+
+    /// <summary>Set by a commit that left the WAL at the idle checkpoint's size; see <see cref="DuckDbLogStoreOptions.IdleCheckpointAfter"/>.</summary>
+    private bool _checkpointDue;
+    private int _checkpointTries;
+
     public DayWriter(DayFile file, Func<Action?> beforeCommit, WriteHealth health)
     {
         _file = file;
@@ -63,7 +72,7 @@ internal sealed class DayWriter
         var batch = new List<PendingAppend>();
         try
         {
-            while (_waiting.Count > 0 || _queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+            while (_waiting.Count > 0 || WaitForAppends())
             {
                 Take(batch);
                 if (batch.Count > 0)
@@ -79,6 +88,46 @@ internal sealed class DayWriter
         catch (Exception e)
         {
             _stopped.TrySetException(e);
+        }
+    }
+
+    /// <summary>Blocks until there is an append to take (false: stopped and drained), checkpointing the file in a quiet spell when one is due.</summary>
+    private bool WaitForAppends()
+    {
+        while (_checkpointDue)
+        {
+            using var quiet = new CancellationTokenSource(_file.Options.IdleCheckpointAfter);
+            try
+            {
+                return _queue.Reader.WaitToReadAsync(quiet.Token).AsTask().GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException)
+            {
+                CheckpointWhileQuiet();
+            }
+        }
+
+        return _queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult();
+    }
+
+    private void CheckpointWhileQuiet()
+    {
+        if (_file.NeedsReopen || ++_checkpointTries > CheckpointTries)
+        {
+            _checkpointDue = false;
+            return;
+        }
+
+        try
+        {
+            Execute(_file.WriterConnection, "CHECKPOINT");
+            _checkpointDue = false;
+        }
+        catch (DuckDBException e)
+        {
+            // A query's transaction was running (tried again after the next quiet spell), or the disk is full: nothing
+            // committed is lost (it is in the WAL), and an instance DuckDB invalidated is reopened by the next commit.
+            _file.NeedsReopen |= e.Message.Contains("FATAL", StringComparison.Ordinal) || e.Message.Contains("invalidated", StringComparison.Ordinal);
         }
     }
 
@@ -202,6 +251,8 @@ internal sealed class DayWriter
         if (!durableButInvalidated)
         {
             _health.Succeeded();
+            _checkpointDue = _file.WalBytes >= _file.Options.IdleCheckpointWal;
+            _checkpointTries = 0;
         }
 
         var first = firstSeq;

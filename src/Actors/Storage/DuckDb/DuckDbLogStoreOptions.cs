@@ -18,6 +18,19 @@ public sealed partial record DuckDbLogStoreOptions(
 
     public string LogsDirectory => Path.Combine(Path.GetFullPath(Directory), "logs");
 
+    /// <summary>
+    /// A day file whose writer has had nothing to append for <see cref="IdleCheckpointAfter"/> checkpoints once its WAL
+    /// holds <see cref="IdleCheckpointWal"/> bytes or more: a bulk load that has ended is compressed into the file
+    /// then, rather than staying in memory uncompressed (and in the WAL, to replay after a crash) until the 256MB
+    /// threshold or the stop, and queries read the compressed rows (docs/BENCHMARKS.md, "Idle checkpoints"). A WAL
+    /// smaller than that (a trickle of lines) waits for the threshold as before: each checkpoint rewrites the day's
+    /// last row group.
+    /// </summary>
+    public TimeSpan IdleCheckpointAfter { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <inheritdoc cref="IdleCheckpointAfter"/>
+    public long IdleCheckpointWal { get; init; } = 16L << 20;
+
     /// <summary>SET cannot take parameters, so the values are checked before they reach SQL text.</summary>
     internal void Validate()
     {

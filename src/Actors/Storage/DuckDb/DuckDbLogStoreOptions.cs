@@ -22,7 +22,7 @@ public sealed partial record DuckDbLogStoreOptions(
     /// A day file whose writer has had nothing to append for <see cref="IdleCheckpointAfter"/> checkpoints once its WAL
     /// holds <see cref="IdleCheckpointWal"/> bytes or more: a bulk load that has ended is compressed into the file
     /// then, rather than staying in memory uncompressed (and in the WAL, to replay after a crash) until the 256MB
-    /// threshold or the stop, and queries read the compressed rows (docs/BENCHMARKS.md, "Idle checkpoints"). A WAL
+    /// threshold or the stop, and queries read the compressed rows (docs/BENCHMARKS.md, "2026-12-04 10:20–11:12 UTC"). A WAL
     /// smaller than that (a trickle of lines) waits for the threshold as before: each checkpoint rewrites the day's
     /// last row group. The checkpoint keeps both cores busy for about a second per 1M rows, and queries meanwhile take
     /// about three times as long; five quiet seconds are taken as the end of a load, not a pause in it.

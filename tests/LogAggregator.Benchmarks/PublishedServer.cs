@@ -20,14 +20,11 @@ public static class PublishedServer
         var output = Path.Combine(AppContext.BaseDirectory, "server");
         var artifacts = Path.Combine(AppContext.BaseDirectory, "server-build");
         var clock = Stopwatch.StartNew();
-        var info = ServerLaunch.PublishStartInfo(output, artifacts);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
+        var run = ServerLaunch.RunToExitAsync(ServerLaunch.PublishStartInfo(output, artifacts), TimeSpan.FromMinutes(30)).GetAwaiter().GetResult()
+            ?? throw new TimeoutException("dotnet publish src/Web ran longer than 30 minutes");
+        if (run.ExitCode != 0)
         {
-            throw new InvalidOperationException($"dotnet publish src/Web failed ({process.ExitCode}):\n{stdout.Result}\n{stderr.Result}");
+            throw new InvalidOperationException($"dotnet publish src/Web failed ({run.ExitCode}):\n{run.StandardOutput}\n{run.StandardError}");
         }
 
         Console.Error.WriteLine($"published the server to {output} in {clock.Elapsed.TotalSeconds:0.0} s");

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using LogAggregator.Testing;
 
 namespace LogAggregator.EndToEnd.Tests;
@@ -43,22 +42,9 @@ public sealed class DataDirectoryLockTests
     private static async Task<(int ExitCode, string[] Lines)> RunSecondServerAsync(ServerProcess holder)
     {
         var info = ServerLaunch.StartInfo(ServerLaunch.FreePort(), holder.Root, holder.DataDir, holder.LogDir);
-        using var process = Process.Start(info)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail("the second server did not stop within 30 s: it started on a directory in use");
-        }
-
-        _ = await stdout;
-        return (process.ExitCode, (await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var run = await ServerLaunch.RunToExitAsync(info, TimeSpan.FromSeconds(30));
+        Assert.True(run is not null, "the second server did not stop within 30 s: it started on a directory in use");
+        return (run.ExitCode, run.ErrorLines);
     }
 
     private static StringContent Json(string body) => new(body, System.Text.Encoding.UTF8, "application/json");

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Reflection.PortableExecutable;
@@ -61,22 +60,9 @@ public sealed class DeploymentTests : IAsyncLifetime
 
     private async Task PublishAsync()
     {
-        var info = ServerLaunch.PublishStartInfo(_publishDir, _artifactsDir);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        Assert.True(process.ExitCode == 0, $"dotnet publish failed:\n{await stdout}\n{await stderr}");
+        var run = await ServerLaunch.RunToExitAsync(ServerLaunch.PublishStartInfo(_publishDir, _artifactsDir), TimeSpan.FromMinutes(10));
+        Assert.True(run is not null, "dotnet publish ran longer than 10 minutes");
+        Assert.True(run.ExitCode == 0, $"dotnet publish failed:\n{run.StandardOutput}\n{run.StandardError}");
     }
 
     /// <summary>A ReadyToRun image carries a managed native header beside its IL; a plain IL assembly does not.</summary>

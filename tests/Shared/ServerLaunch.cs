@@ -66,12 +66,45 @@ internal static class ServerLaunch
         };
     }
 
+    /// <summary>
+    /// Runs a process to its exit, reading all it prints as it goes (a full pipe would stall it); null when it was still
+    /// running after <paramref name="timeout"/>, its whole tree then killed so no test leaves a server behind.
+    /// </summary>
+    public static async Task<ProcessRun?> RunToExitAsync(ProcessStartInfo info, TimeSpan timeout)
+    {
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.UseShellExecute = false;
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var expiry = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(expiry.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            return null;
+        }
+
+        return new ProcessRun(process.ExitCode, await stdout, await stderr);
+    }
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+}
+
+/// <summary>How a process run to its exit ended (<see cref="ServerLaunch.RunToExitAsync"/>).</summary>
+internal sealed record ProcessRun(int ExitCode, string StandardOutput, string StandardError)
+{
+    public string[] ErrorLines => StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 }
 
 /// <summary>A started server process and everything it printed, for the failure messages of whoever waits on it.</summary>

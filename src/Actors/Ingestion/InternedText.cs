@@ -4,9 +4,9 @@ namespace LogAggregator.Ingestion;
 
 /// <summary>
 /// One string for the same short ASCII text, per thread. An entry's agent, source and small metadata object repeat on
-/// almost every line of a source; as a new string each they were three of an entry's six allocations, each held with
-/// the entry until its commit and copied by the collections on the way (issue 13: the GC was ~18% of the server's
-/// CPU during an ingest). A direct-mapped table per thread: no locks, a bounded size (<see cref="Slots"/> strings of
+/// almost every line of a source; as a new string each (with the agent's upper-cased key, see AgentKeys) they were
+/// three of the seven objects a posted entry allocated, each held with the entry until its commit and copied by the
+/// collections on the way (issue 13: the GC was ~18% of the server's CPU during an ingest). A direct-mapped table per thread: no locks, a bounded size (<see cref="Slots"/> strings of
 /// at most <see cref="MaxBytes"/> bytes), nothing copied on a miss, so text that never repeats (request ids) costs a
 /// hash and a comparison more than before and no memory.
 /// </summary>

@@ -58,12 +58,7 @@ internal static class ServerLaunch
     public static ProcessStartInfo PublishStartInfo(string output, string artifacts)
     {
         var project = Path.Combine(RepositoryRoot, "src", "Web", "LogAggregator.Web.csproj");
-        return new ProcessStartInfo("dotnet", ["publish", project, "-c", "Release", "-o", output, "--artifacts-path", artifacts, "--nologo", "-v", "q"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        return new ProcessStartInfo("dotnet", ["publish", project, "-c", "Release", "-o", output, "--artifacts-path", artifacts, "--nologo", "-v", "q"]);
     }
 
     /// <summary>

@@ -94,7 +94,7 @@ internal sealed class DayFile
     /// </summary>
     public bool NeedsReopen { get; set; }
 
-    public long SizeBytes => Length(Path) + Length(Path + ".wal");
+    public long SizeBytes => Length(Path) + WalBytes;
 
     /// <summary>What is committed and not yet checkpointed into the file.</summary>
     public long WalBytes => Length(Path + ".wal");

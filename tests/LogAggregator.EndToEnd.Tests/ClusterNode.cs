@@ -100,6 +100,12 @@ public sealed class ClusterNode : IAsyncDisposable
     /// <inheritdoc cref="ServerProcess.HealthAsync"/>
     public Task<(HttpStatusCode Status, JsonElement Body)> HealthAsync() => Server.HealthAsync();
 
+    /// <summary>The addresses of the members this node sees, whatever their status (Joining, Leaving, Exiting, Up...).</summary>
+    public async Task<List<string>> MembersAsync() =>
+        (await ClusterAsync()).GetProperty("members").EnumerateArray()
+            .Select(m => m.GetProperty("address").GetString()!)
+            .ToList();
+
     /// <summary>The addresses of the members this node sees Up.</summary>
     public async Task<List<string>> MembersUpAsync() =>
         (await ClusterAsync()).GetProperty("members").EnumerateArray()

@@ -79,6 +79,9 @@ public sealed class DuckDbLogStore : ILogStore
     /// <summary>Told the name of every day file a search scans; lets tests see a search stop early.</summary>
     internal Action<string>? FileSearched { get; set; }
 
+    /// <summary>Told every statement a page of <see cref="QueryAsync"/> reads rows with; lets tests see what it reads.</summary>
+    internal Action<string>? PageRead { get; set; }
+
     public async Task<IReadOnlyList<string>> AppendAsync(
         IReadOnlyList<LogEntry> entries, IReadOnlyList<SourceMark> marks, CancellationToken cancellationToken = default)
     {
@@ -146,7 +149,7 @@ public sealed class DuckDbLogStore : ILogStore
         }, cancellationToken);
 
     public Task<LogPage> QueryAsync(LogFilter filter, Paging paging, CancellationToken cancellationToken = default) =>
-        Task.Run(() => LogQuery.Run(Candidates(filter), filter, paging, cancellationToken), cancellationToken);
+        Task.Run(() => LogQuery.Run(Candidates(filter), filter, paging, PageRead, cancellationToken), cancellationToken);
 
     public Task<IReadOnlyList<StoredEntry>> SearchAsync(
         SearchPattern pattern, LogFilter filter, Paging paging, CancellationToken cancellationToken = default) =>

@@ -10,7 +10,7 @@ namespace LogAggregator.Storage.DuckDb;
 /// </summary>
 internal static class LogQuery
 {
-    public static LogPage Run(DayFile[] files, LogFilter filter, Paging paging, CancellationToken cancellationToken)
+    public static LogPage Run(DayFile[] files, LogFilter filter, Paging paging, Action<string>? read, CancellationToken cancellationToken)
     {
         var wanted = Wanted(paging);
         var rows = new List<LogRow>();
@@ -54,27 +54,7 @@ internal static class LogQuery
 
             // Alone, a file pages itself; otherwise each file gives its top rows and they are merged here.
             var (limit, offset) = newestFirst.Length == 1 ? (paging.Limit, paging.Offset) : (wanted, 0);
-            var before = rows.Count;
-            var cut = TimeWindow.Cut(file.Counters, filter, Sum(offset, limit));
-            if (ReadFromArrival(lease, filter, cut, limit, offset, rows, cancellationToken))
-            {
-                // Read from the newest blocks of arrival: exact, see ReadFromArrival.
-            }
-            else if (cut is not null)
-            {
-                // Exact when the window yields a whole page: every row left out is older than all rows in it.
-                ReadTop(lease, filter with { From = cut }, limit, offset, rows, cancellationToken);
-                if (rows.Count - before < limit)
-                {
-                    rows.RemoveRange(before, rows.Count - before);
-                    ReadTop(lease, filter, limit, offset, rows, cancellationToken);
-                }
-            }
-            else
-            {
-                ReadTop(lease, filter, limit, offset, rows, cancellationToken);
-            }
-
+            ReadPage(lease, filter, limit, offset, rows, read, cancellationToken);
             rows.Sort(LogRow.NewestFirst);
             if (rows.Count > wanted)
             {
@@ -86,57 +66,123 @@ internal static class LogQuery
     }
 
     /// <summary>
-    /// Reads the page from the newest blocks of arrival that can hold it (<see cref="ArrivalBlocks"/>) when they span
-    /// fewer rows than the time window <paramref name="cut"/> is expected to (that estimate assumes timestamps spread
-    /// evenly over the file's range, which a backlog of old entries beside live ones breaks; the blocks do not). Exact
-    /// when the page is whole and no row left out below the window's first seq is newer than the page's last row (one
-    /// as new sorts after it, having the lower seq); otherwise the window widens once to the oldest block holding a
-    /// newer one, which is exact as the page's last row can only get newer. False, with nothing read, when the blocks
-    /// are not used or the page was not whole: the caller then reads through the time window, or the whole file.
+    /// One file's newest <paramref name="limit"/> rows after <paramref name="offset"/>, read through the narrowest of
+    /// two windows that is expected to hold them whole, the other if it did not, the whole file last. The time window
+    /// (<see cref="TimeWindow"/>) assumes timestamps spread evenly over the file's range; a few entries stamped far
+    /// ahead of the rest (a live line beside a backlog of old ones) stretch that range, the window then holds too few
+    /// rows, and the blocks of arrival (<see cref="ArrivalBlocks.Window"/>), which know where the newest rows of each
+    /// agent and level are, still find the page without reading the whole file.
     /// </summary>
-    private static bool ReadFromArrival(
-        DayFile.Lease lease, LogFilter filter, DateTime? cut, int limit, int offset, List<LogRow> rows, CancellationToken cancellationToken)
+    private static void ReadPage(
+        DayFile.Lease lease, LogFilter filter, int limit, int offset, List<LogRow> rows, Action<string>? read,
+        CancellationToken cancellationToken)
     {
-        var blocks = lease.File.Arrivals;
-        var cutRows = cut is { } bound ? TimeWindow.Rows(lease.File.Counters, bound) : long.MaxValue;
-        if (limit <= 0 || filter.To is not null || cutRows <= ArrivalBlocks.BlockRows
-            || blocks.Start(filter, Sum(offset, limit)) is not { } start || cutRows < blocks.RowsFrom(start))
+        var counters = lease.File.Counters;
+        var arrivals = lease.File.Arrivals;
+        var wanted = Sum(offset, limit);
+        var cut = TimeWindow.Cut(counters, filter, wanted);
+        if (cut is { } since && arrivals.AtMostSince(filter, since) < wanted)
         {
-            // No window; or an upper time bound, which the time window prunes from above and the blocks do not; or
-            // the time window is expected to span fewer rows (an unfiltered page: the newest seconds).
-            return false;
+            // The blocks know the window cannot hold the page; reading it would only find that out.
+            cut = null;
         }
 
+        var blocks = limit > 0 && filter.To is null ? arrivals.Window(filter, wanted) : null;
+        // The time window first when there are no blocks to read, or when it is expected to span fewer rows (an
+        // unfiltered page: the newest seconds); an upper time bound is pruned by the window and not by the blocks.
+        var expected = cut is { } bound ? TimeWindow.Rows(counters, bound) : long.MaxValue;
+        var windowFirst = cut is not null && (blocks is null || expected <= ArrivalBlocks.BlockRows || expected < ArrivalBlocks.Rows(blocks));
+        if (windowFirst && ReadWhole(lease, filter with { From = cut }, limit, offset, rows, read, cancellationToken))
+        {
+            return;
+        }
+
+        if (blocks is not null && ReadFromArrival(lease, filter, blocks, limit, offset, rows, read, cancellationToken))
+        {
+            return;
+        }
+
+        if (!windowFirst && cut is not null && ReadWhole(lease, filter with { From = cut }, limit, offset, rows, read, cancellationToken))
+        {
+            return;
+        }
+
+        ReadTop(lease, filter, limit, offset, rows, read, cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads through a time window: exact when it yields a whole page, as every row left out is older than all rows in
+    /// it. False, with nothing read, otherwise.
+    /// </summary>
+    private static bool ReadWhole(
+        DayFile.Lease lease, LogFilter window, int limit, int offset, List<LogRow> rows, Action<string>? read,
+        CancellationToken cancellationToken)
+    {
         var before = rows.Count;
-        ReadTop(lease, filter, limit, offset, rows, cancellationToken, start);
+        ReadTop(lease, window, limit, offset, rows, read, cancellationToken);
+        if (rows.Count - before >= limit)
+        {
+            return true;
+        }
+
+        rows.RemoveRange(before, rows.Count - before);
+        return false;
+    }
+
+    /// <summary>
+    /// Reads the page from the blocks of arrival that can hold it. Exact when the page is whole and no block left out
+    /// holds a row of the filter as new as the page's last row; otherwise the blocks widen once to those that do,
+    /// which is exact as the page's last row can only get newer. False, with nothing read, when the page was not whole.
+    /// </summary>
+    private static bool ReadFromArrival(
+        DayFile.Lease lease, LogFilter filter, List<(long First, long End)> blocks, int limit, int offset, List<LogRow> rows,
+        Action<string>? read, CancellationToken cancellationToken)
+    {
+        var before = rows.Count;
+        ReadTop(lease, filter, limit, offset, rows, read, cancellationToken, blocks);
         if (rows.Count - before < limit)
         {
             rows.RemoveRange(before, rows.Count - before);
             return false;
         }
 
-        if (blocks.Widen(filter, start, rows[^1].Stored.Entry.Timestamp) is { } wider)
+        if (lease.File.Arrivals.Widen(filter, blocks, rows[^1].Stored.Entry.Timestamp) is { } wider)
         {
             rows.RemoveRange(before, rows.Count - before);
-            ReadTop(lease, filter, limit, offset, rows, cancellationToken, wider);
+            ReadTop(lease, filter, limit, offset, rows, read, cancellationToken, wider);
         }
 
         return true;
     }
 
+    /// <summary>
+    /// The filter's newest rows, all of the file or those in the runs of seq <paramref name="runs"/>: one branch per
+    /// run, each a Top-N pruned by <c>seq</c>, which DuckDB answers by fetching the whole rows of its winners only (a
+    /// sort over the runs' plain union would hold every candidate's row, messages included). Each statement is told
+    /// to <paramref name="read"/> (tests see which rows a page reads).
+    /// </summary>
     private static void ReadTop(
-        DayFile.Lease lease, LogFilter filter, int limit, int offset, List<LogRow> rows, CancellationToken cancellationToken,
-        long? fromSeq = null)
+        DayFile.Lease lease, LogFilter filter, int limit, int offset, List<LogRow> rows, Action<string>? read,
+        CancellationToken cancellationToken, List<(long First, long End)>? runs = null)
     {
         using var command = lease.Connection.CreateCommand();
         var where = LogRows.Where(filter, command);
-        if (fromSeq is { } first)
+        if (runs is null)
         {
-            where += " AND seq >= $first_seq";
-            command.Parameters.Add(new DuckDBParameter("first_seq", first));
+            command.CommandText = $"SELECT {LogRows.Columns} FROM logs {where} {LogRows.NewestFirst} LIMIT {limit} OFFSET {offset}";
+        }
+        else if (runs.Count == 1)
+        {
+            command.CommandText = $"SELECT {LogRows.Columns} FROM logs {where} AND {SeqRanges.Sql(runs[0])} {LogRows.NewestFirst} LIMIT {limit} OFFSET {offset}";
+        }
+        else
+        {
+            var top = Sum(offset, limit);
+            var branches = runs.Select(r => $"(SELECT {LogRows.Columns} FROM logs {where} AND {SeqRanges.Sql(r)} {LogRows.NewestFirst} LIMIT {top})");
+            command.CommandText = $"SELECT * FROM ({string.Join(" UNION ALL ", branches)}) {LogRows.NewestFirst} LIMIT {limit} OFFSET {offset}";
         }
 
-        command.CommandText = $"SELECT {LogRows.Columns} FROM logs {where} {LogRows.NewestFirst} LIMIT {limit} OFFSET {offset}";
+        read?.Invoke(command.CommandText);
         LogRows.ReadInto(command, lease.File, rows, cancellationToken);
     }
 

@@ -121,8 +121,8 @@ internal sealed class ArrivalBlocks
     /// rows are at least as new as L (each block's rows of a key are no older than that key's oldest there, and only
     /// blocks wholly inside the filter's time bounds count), so the page's last row is at least as new as L; only the
     /// blocks holding a matching row at least as new as L can hold a row of the page. Those blocks (adjacent ones
-    /// merged, and so are two runs fewer than <see cref="RunGap"/> rows apart). Rows committed after this snapshot are
-    /// left out: they were not acknowledged when the page was asked for. A few entries stamped long after the rest (a
+    /// merged, and so are two runs fewer than <see cref="RunGap"/> rows apart). Rows committed after this snapshot may be
+    /// left out (they were not acknowledged when the page was asked for), or read when the last run is the newest block. A few entries stamped long after the rest (a
     /// clock ahead, a live line among a backlog) keep their blocks in the window without dragging in every block after
     /// them; past <see cref="MaxPageRuns"/> runs the window is one run, from the oldest chosen block on.
     /// <see cref="Widen"/> still checks.
@@ -182,31 +182,38 @@ internal sealed class ArrivalBlocks
     }
 
     /// <summary>
-    /// At most how many rows of the filter are at least as new as <paramref name="time"/>: those of every block's
-    /// matching keys whose newest row is. A time window from there holding fewer than a page cannot give it.
+    /// Whether a time window from <paramref name="time"/> may hold <paramref name="needed"/> rows of the filter: false
+    /// when the rows of every block's matching keys whose newest row is at least as new (more than the window can
+    /// hold) are fewer. Newest blocks first, which hold the newest rows as a rule: the walk mostly ends there.
     /// </summary>
-    public long AtMostSince(LogFilter filter, DateTime time)
+    public bool MayHold(LogFilter filter, DateTime time, int needed)
     {
         lock (_gate)
         {
             var matches = Matches(filter);
             long rows = 0;
-            foreach (var block in _blocks)
+            for (var i = _blocks.Count - 1; i >= 0 && rows < needed; i--)
             {
-                rows += block.CountNewest(matches, time);
+                rows += _blocks[i].CountNewest(matches, time);
             }
 
-            return rows;
+            return rows >= needed;
         }
     }
 
-    /// <summary>Rows the runs of a <see cref="Window"/> span.</summary>
-    public static long Rows(List<(long First, long End)> runs)
+    /// <summary>Rows the runs of a <see cref="Window"/> span, up to the newest block.</summary>
+    public long Rows(List<(long First, long End)> runs)
     {
+        long newest;
+        lock (_gate)
+        {
+            newest = _blocks.Count == 0 ? 0 : _blocks[^1].End;
+        }
+
         long rows = 0;
         foreach (var (first, end) in runs)
         {
-            rows += end - first;
+            rows += Math.Max(0, Math.Min(end, newest) - first);
         }
 
         return rows;
@@ -258,9 +265,24 @@ internal sealed class ArrivalBlocks
         }
     }
 
-    /// <summary>The runs, or one from the first to the last when they are more than <see cref="MaxPageRuns"/>.</summary>
-    private static List<(long First, long End)> Capped(List<(long First, long End)> runs) =>
-        runs.Count <= MaxPageRuns ? runs : [(runs[0].First, runs[^1].End)];
+    /// <summary>
+    /// The runs, or one from the first to the last when they are more than <see cref="MaxPageRuns"/>; a last run that
+    /// ends with the newest block is left open above (an upper bound DuckDB would test on every row, for nothing).
+    /// </summary>
+    private List<(long First, long End)> Capped(List<(long First, long End)> runs)
+    {
+        if (runs.Count > MaxPageRuns)
+        {
+            runs = [(runs[0].First, runs[^1].End)];
+        }
+
+        if (runs[^1].End == _blocks[^1].End)
+        {
+            runs[^1] = (runs[^1].First, long.MaxValue);
+        }
+
+        return runs;
+    }
 
     /// <summary>Most seq ranges a count reads apart (each is a statement of its own in one query).</summary>
     public const int MaxCountRanges = 16;
@@ -369,7 +391,12 @@ internal sealed class ArrivalBlocks
 
     private sealed class Block(long first)
     {
-        private readonly Dictionary<int, (long Count, DateTime Oldest, DateTime Newest)> _keys = new();
+        /// <summary>Where each key's slot is; the slots themselves sit in one array, walked by every page.</summary>
+        private readonly Dictionary<int, int> _index = new();
+        private Slot[] _slots = new Slot[8];
+        private int _count;
+
+        private ReadOnlySpan<Slot> Slots => _slots.AsSpan(0, _count);
 
         public long First { get; set; } = first;
 
@@ -383,10 +410,20 @@ internal sealed class ArrivalBlocks
 
         public void Add(int key, long count, DateTime oldest, DateTime newest)
         {
-            ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_keys, key, out var existed);
-            slot = existed
-                ? (slot.Count + count, oldest < slot.Oldest ? oldest : slot.Oldest, newest > slot.Newest ? newest : slot.Newest)
-                : (count, oldest, newest);
+            if (_index.TryGetValue(key, out var at))
+            {
+                ref var slot = ref _slots[at];
+                slot = new Slot(key, slot.Count + count, oldest < slot.Oldest ? oldest : slot.Oldest, newest > slot.Newest ? newest : slot.Newest);
+                return;
+            }
+
+            if (_count == _slots.Length)
+            {
+                Array.Resize(ref _slots, _count * 2);
+            }
+
+            _index[key] = _count;
+            _slots[_count++] = new Slot(key, count, oldest, newest);
         }
 
         /// <summary>Matching rows certain to be inside the time bounds, and the oldest of them.</summary>
@@ -394,7 +431,7 @@ internal sealed class ArrivalBlocks
         {
             long count = 0;
             var oldest = DateTime.MaxValue;
-            foreach (var (key, (n, first, last)) in _keys)
+            foreach (var (key, n, first, last) in Slots)
             {
                 if (key < matches.Length && matches[key] && (from is null || first >= from) && (to is null || last < to))
                 {
@@ -412,7 +449,7 @@ internal sealed class ArrivalBlocks
         /// </summary>
         public bool CountInto(Dictionary<int, long> counts, bool[] matches, DateTime? from, DateTime? to)
         {
-            foreach (var (key, (_, oldest, newest)) in _keys)
+            foreach (var (key, _, oldest, newest) in Slots)
             {
                 if (key < matches.Length && matches[key] && !Inside(oldest, newest, from, to) && !Outside(oldest, newest, from, to))
                 {
@@ -420,7 +457,7 @@ internal sealed class ArrivalBlocks
                 }
             }
 
-            foreach (var (key, (n, oldest, newest)) in _keys)
+            foreach (var (key, n, oldest, newest) in Slots)
             {
                 if (key < matches.Length && matches[key] && Inside(oldest, newest, from, to))
                 {
@@ -441,7 +478,7 @@ internal sealed class ArrivalBlocks
         public long CountNewest(bool[] matches, DateTime time)
         {
             long count = 0;
-            foreach (var (key, (n, _, newest)) in _keys)
+            foreach (var (key, n, _, newest) in Slots)
             {
                 if (key < matches.Length && matches[key] && newest >= time)
                 {
@@ -455,7 +492,7 @@ internal sealed class ArrivalBlocks
         public DateTime Newest(bool[] matches)
         {
             var newest = DateTime.MinValue;
-            foreach (var (key, (_, _, time)) in _keys)
+            foreach (var (key, _, _, time) in Slots)
             {
                 if (key < matches.Length && matches[key] && time > newest)
                 {
@@ -465,5 +502,7 @@ internal sealed class ArrivalBlocks
 
             return newest;
         }
+
+        private readonly record struct Slot(int Key, long Count, DateTime Oldest, DateTime Newest);
     }
 }

@@ -81,28 +81,36 @@ internal static class LogQuery
         var arrivals = lease.File.Arrivals;
         var wanted = Sum(offset, limit);
         var cut = TimeWindow.Cut(counters, filter, wanted);
-        if (cut is { } since && arrivals.AtMostSince(filter, since) < wanted)
+        // The blocks are walked only when the time window does not settle the page first: an upper time bound is
+        // pruned by the window and not by the blocks.
+        var walked = false;
+        List<(long First, long End)>? blocks = null;
+        List<(long First, long End)>? Blocks()
         {
-            // The blocks know the window cannot hold the page; reading it would only find that out.
-            cut = null;
+            if (!walked)
+            {
+                walked = true;
+                blocks = limit > 0 && filter.To is null ? arrivals.Window(filter, wanted) : null;
+            }
+
+            return blocks;
         }
 
-        var blocks = limit > 0 && filter.To is null ? arrivals.Window(filter, wanted) : null;
-        // The time window first when there are no blocks to read, or when it is expected to span fewer rows (an
-        // unfiltered page: the newest seconds); an upper time bound is pruned by the window and not by the blocks.
+        // The time window first when it is expected to span a block or less (an unfiltered page: the newest seconds),
+        // when there are no blocks to read, or when it is expected to span fewer rows than they do.
         var expected = cut is { } bound ? TimeWindow.Rows(counters, bound) : long.MaxValue;
-        var windowFirst = cut is not null && (blocks is null || expected <= ArrivalBlocks.BlockRows || expected < ArrivalBlocks.Rows(blocks));
-        if (windowFirst && ReadWhole(lease, filter with { From = cut }, limit, offset, rows, read, cancellationToken))
+        var windowFirst = cut is not null && (expected <= ArrivalBlocks.BlockRows || Blocks() is not { } runs || expected < arrivals.Rows(runs));
+        if (windowFirst && ReadWindow(lease, filter, cut!.Value, limit, offset, rows, read, cancellationToken))
         {
             return;
         }
 
-        if (blocks is not null && ReadFromArrival(lease, filter, blocks, limit, offset, rows, read, cancellationToken))
+        if (Blocks() is { } chosen && ReadFromArrival(lease, filter, chosen, limit, offset, rows, read, cancellationToken))
         {
             return;
         }
 
-        if (!windowFirst && cut is not null && ReadWhole(lease, filter with { From = cut }, limit, offset, rows, read, cancellationToken))
+        if (!windowFirst && cut is not null && ReadWindow(lease, filter, cut.Value, limit, offset, rows, read, cancellationToken))
         {
             return;
         }
@@ -111,15 +119,21 @@ internal static class LogQuery
     }
 
     /// <summary>
-    /// Reads through a time window: exact when it yields a whole page, as every row left out is older than all rows in
-    /// it. False, with nothing read, otherwise.
+    /// Reads through the time window from <paramref name="cut"/>: exact when it yields a whole page, as every row left
+    /// out is older than all rows in it. False, with nothing read, otherwise, or when the blocks of arrival know the
+    /// window cannot hold a page (reading it would only find that out).
     /// </summary>
-    private static bool ReadWhole(
-        DayFile.Lease lease, LogFilter window, int limit, int offset, List<LogRow> rows, Action<string>? read,
+    private static bool ReadWindow(
+        DayFile.Lease lease, LogFilter filter, DateTime cut, int limit, int offset, List<LogRow> rows, Action<string>? read,
         CancellationToken cancellationToken)
     {
+        if (filter.To is null && !lease.File.Arrivals.MayHold(filter, cut, Sum(offset, limit)))
+        {
+            return false;
+        }
+
         var before = rows.Count;
-        ReadTop(lease, window, limit, offset, rows, read, cancellationToken);
+        ReadTop(lease, filter with { From = cut }, limit, offset, rows, read, cancellationToken);
         if (rows.Count - before >= limit)
         {
             return true;

@@ -121,11 +121,11 @@ internal sealed class ArrivalBlocks
     /// rows are at least as new as L (each block's rows of a key are no older than that key's oldest there, and only
     /// blocks wholly inside the filter's time bounds count), so the page's last row is at least as new as L; only the
     /// blocks holding a matching row at least as new as L can hold a row of the page. Those blocks (adjacent ones
-    /// merged, and so are two runs fewer than <see cref="RunGap"/> rows apart). Rows committed after this snapshot may be
-    /// left out (they were not acknowledged when the page was asked for), or read when the last run is the newest block. A few entries stamped long after the rest (a
-    /// clock ahead, a live line among a backlog) keep their blocks in the window without dragging in every block after
-    /// them; past <see cref="MaxPageRuns"/> runs the window is one run, from the oldest chosen block on.
-    /// <see cref="Widen"/> still checks.
+    /// merged, and so are two runs fewer than <see cref="RunGap"/> rows apart). Rows committed after this snapshot may
+    /// be left out (they were not acknowledged when the page was asked for), or read when the last run is the newest
+    /// block. A few entries stamped long after the rest (a clock ahead, a live line among a backlog) keep their blocks
+    /// in the window without dragging in every block after them; past <see cref="MaxPageRuns"/> runs the window is one
+    /// run, from the oldest chosen block on. <see cref="Widen"/> still checks.
     /// </summary>
     public List<(long First, long End)>? Window(LogFilter filter, int needed)
     {
@@ -171,13 +171,12 @@ internal sealed class ArrivalBlocks
             {
                 if (block.Newest(matches) >= low)
                 {
-                    Join(runs, block.First, block.End);
+                    SeqRanges.Add(runs, block.First, block.End, RunGap);
                 }
             }
 
-            return runs.Count == 0 || runs[0].First == _blocks[0].First && runs[^1].End == _blocks[^1].End && runs.Count == 1
-                ? null
-                : Capped(runs);
+            var whole = runs.Count == 1 && runs[0].First == _blocks[0].First && runs[0].End == _blocks[^1].End;
+            return runs.Count == 0 || whole ? null : Capped(runs);
         }
     }
 
@@ -244,24 +243,11 @@ internal sealed class ArrivalBlocks
                 if (inside || block.Newest(matches) >= newest)
                 {
                     added |= !inside;
-                    Join(wider, block.First, block.End);
+                    SeqRanges.Add(wider, block.First, block.End, RunGap);
                 }
             }
 
             return added ? Capped(wider) : null;
-        }
-    }
-
-    /// <summary>Appends [first, end) to <paramref name="runs"/>, into the last run when fewer than <see cref="RunGap"/> rows lie between.</summary>
-    private static void Join(List<(long First, long End)> runs, long first, long end)
-    {
-        if (runs.Count > 0 && first - runs[^1].End < RunGap)
-        {
-            runs[^1] = (runs[^1].First, end);
-        }
-        else
-        {
-            runs.Add((first, end));
         }
     }
 

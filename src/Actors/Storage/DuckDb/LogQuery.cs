@@ -170,10 +170,8 @@ internal static class LogQuery
     }
 
     /// <summary>
-    /// The filter's newest rows, all of the file or those in the runs of seq <paramref name="runs"/>: one branch per
-    /// run, each a Top-N pruned by <c>seq</c>, which DuckDB answers by fetching the whole rows of its winners only (a
-    /// sort over the runs' plain union would hold every candidate's row, messages included). Each statement is told
-    /// to <paramref name="read"/> (tests see which rows a page reads).
+    /// The filter's newest rows, all of the file or those in the runs of seq <paramref name="runs"/>
+    /// (<see cref="NewestInRuns"/>). Each statement is told to <paramref name="read"/> (tests see which rows a page reads).
     /// </summary>
     private static void ReadTop(
         DayFile.Lease lease, LogFilter filter, int limit, int offset, List<LogRow> rows, Action<string>? read,
@@ -181,23 +179,29 @@ internal static class LogQuery
     {
         using var command = lease.Connection.CreateCommand();
         var where = LogRows.Where(filter, command);
-        if (runs is null)
-        {
-            command.CommandText = $"SELECT {LogRows.Columns} FROM logs {where} {LogRows.NewestFirst} LIMIT {limit} OFFSET {offset}";
-        }
-        else if (runs.Count == 1)
-        {
-            command.CommandText = $"SELECT {LogRows.Columns} FROM logs {where} AND {SeqRanges.Sql(runs[0])} {LogRows.NewestFirst} LIMIT {limit} OFFSET {offset}";
-        }
-        else
-        {
-            var top = Sum(offset, limit);
-            var branches = runs.Select(r => $"(SELECT {LogRows.Columns} FROM logs {where} AND {SeqRanges.Sql(r)} {LogRows.NewestFirst} LIMIT {top})");
-            command.CommandText = $"SELECT * FROM ({string.Join(" UNION ALL ", branches)}) {LogRows.NewestFirst} LIMIT {limit} OFFSET {offset}";
-        }
-
+        command.CommandText = runs is null
+            ? $"SELECT {LogRows.Columns} FROM logs {where} {LogRows.NewestFirst} LIMIT {limit} OFFSET {offset}"
+            : NewestInRuns(where, runs, limit, offset);
         read?.Invoke(command.CommandText);
         LogRows.ReadInto(command, lease.File, rows, cancellationToken);
+    }
+
+    /// <summary>
+    /// The statement for the newest rows under <paramref name="where"/> (a WHERE clause) in the runs of seq, after
+    /// <paramref name="offset"/>: one run is one statement; several are one branch each, a Top-N pruned by <c>seq</c>,
+    /// which DuckDB answers by fetching the whole rows of its winners only (a sort over the runs' plain union would
+    /// hold every candidate's row, messages included).
+    /// </summary>
+    private static string NewestInRuns(string where, IReadOnlyList<(long First, long End)> runs, int limit, int offset)
+    {
+        if (runs.Count == 1)
+        {
+            return $"SELECT {LogRows.Columns} FROM logs {where} AND {SeqRanges.Sql(runs[0])} {LogRows.NewestFirst} LIMIT {limit} OFFSET {offset}";
+        }
+
+        var top = Sum(offset, limit);
+        var branches = runs.Select(r => $"(SELECT {LogRows.Columns} FROM logs {where} AND {SeqRanges.Sql(r)} {LogRows.NewestFirst} LIMIT {top})");
+        return $"SELECT * FROM ({string.Join(" UNION ALL ", branches)}) {LogRows.NewestFirst} LIMIT {limit} OFFSET {offset}";
     }
 
     /// <summary>
@@ -384,15 +388,10 @@ internal static class LogQuery
             return false;
         }
 
-        // Each branch is a Top-N of one table, which DuckDB answers by fetching the whole rows of its winners only; a
-        // sort over the branches' plain union would hold every candidate's row, messages included.
         using var command = lease.Connection.CreateCommand();
         var where = LogRows.Where(filter, command);
         var match = SearchFilter.Clause(pattern, forceLiteral, command);
-        var branches = ranges.Select(r => $"(SELECT {LogRows.Columns} FROM logs {where} AND {match} "
-            + (indexed.Length == 0 ? "" : "AND " + indexed + " ")
-            + $"AND {SeqRanges.Sql(r)} {LogRows.NewestFirst} LIMIT {limit})");
-        command.CommandText = $"SELECT * FROM ({string.Join(" UNION ALL ", branches)}) {LogRows.NewestFirst} LIMIT {limit}";
+        command.CommandText = NewestInRuns($"{where} AND {match}" + (indexed.Length == 0 ? "" : " AND " + indexed), ranges, limit, 0);
         LogRows.ReadInto(command, lease.File, rows, cancellationToken);
         return true;
     }

@@ -8,10 +8,13 @@ namespace LogAggregator.Storage.DuckDb;
 /// </summary>
 internal static class SeqRanges
 {
-    /// <summary>Appends [first, end) to <paramref name="runs"/>, merged into the last run when it ends where this starts.</summary>
-    public static void Add(List<(long First, long End)> runs, long first, long end)
+    /// <summary>
+    /// Appends [first, end) to <paramref name="runs"/> (runs ascending, disjoint), merged into the last run when fewer
+    /// than <paramref name="mergeBelow"/> seqs lie between them: by default when it ends where this starts.
+    /// </summary>
+    public static void Add(List<(long First, long End)> runs, long first, long end, long mergeBelow = 1)
     {
-        if (runs.Count > 0 && runs[^1].End == first)
+        if (runs.Count > 0 && first - runs[^1].End < mergeBelow)
         {
             runs[^1] = (runs[^1].First, end);
         }

@@ -101,15 +101,14 @@ public sealed class ClusterNode : IAsyncDisposable
     public Task<(HttpStatusCode Status, JsonElement Body)> HealthAsync() => Server.HealthAsync();
 
     /// <summary>The addresses of the members this node sees, whatever their status (Joining, Leaving, Exiting, Up...).</summary>
-    public async Task<List<string>> MembersAsync() =>
-        (await ClusterAsync()).GetProperty("members").EnumerateArray()
-            .Select(m => m.GetProperty("address").GetString()!)
-            .ToList();
+    public Task<List<string>> MembersAsync() => AddressesAsync(_ => true);
 
     /// <summary>The addresses of the members this node sees Up.</summary>
-    public async Task<List<string>> MembersUpAsync() =>
+    public Task<List<string>> MembersUpAsync() => AddressesAsync(m => m.GetProperty("status").GetString() == "Up");
+
+    private async Task<List<string>> AddressesAsync(Func<JsonElement, bool> which) =>
         (await ClusterAsync()).GetProperty("members").EnumerateArray()
-            .Where(m => m.GetProperty("status").GetString() == "Up")
+            .Where(which)
             .Select(m => m.GetProperty("address").GetString()!)
             .Order(StringComparer.Ordinal)
             .ToList();

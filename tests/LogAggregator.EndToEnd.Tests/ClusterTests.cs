@@ -224,7 +224,6 @@ public sealed class ClusterTests(ITestOutputHelper output)
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => posting);
     }
 
-    /// <summary>Waits until every running node sees exactly the running nodes Up.</summary>
     /// <summary>Waits until no running node lists <paramref name="departed"/> as a member at all.</summary>
     private static async Task GoneAsync(IReadOnlyList<ClusterNode> nodes, ClusterNode departed)
     {
@@ -234,6 +233,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>Waits until every running node sees exactly the running nodes Up.</summary>
     private static async Task AllUpAsync(IReadOnlyList<ClusterNode> nodes)
     {
         var expected = nodes.Where(n => n.Running).Select(n => n.Address).Order(StringComparer.Ordinal).ToList();

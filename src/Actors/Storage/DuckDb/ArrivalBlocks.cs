@@ -109,19 +109,27 @@ internal sealed class ArrivalBlocks
     public const int MaxPageRuns = 16;
 
     /// <summary>
-    /// Runs closer than this are read as one: a branch of its own costs DuckDB more than scanning the rows between (on
-    /// the peer benchmark's data a page read from one block and an empty second branch took 2.8 ms, from that block
-    /// and the 83,000 rows after it 2.3).
+    /// What reading the rows between two runs may cost, in rows scanned, before a branch of its own is cheaper: a
+    /// branch costs DuckDB about what scanning half a million rows that match nothing does. On the peer benchmark's
+    /// million rows an agent and level's newest 100 took 2.9 ms from two runs (1.0 of it the second branch's fixed
+    /// cost), 1.9 from one run over the 110,000 rows between them, 1.9–2.3 from the whole file.
     /// </summary>
-    public const long RunGap = 8 * BlockRows;
+    public const long BranchCost = 4 * 122_880;
+
+    /// <summary>
+    /// A matching row between two runs costs this many rows that match nothing: it is fetched whole and sorted (the
+    /// unfiltered newest 100 of that million took 21 ms from the whole file, where an agent and level's took 2.3).
+    /// </summary>
+    public const long MatchCost = 16;
 
     /// <summary>
     /// The runs of seq a page of the filter's newest <paramref name="needed"/> rows is read from, or null when they
     /// would be the whole file (nothing to leave out). The blocks prove a time L such that at least that many matching
     /// rows are at least as new as L (each block's rows of a key are no older than that key's oldest there, and only
     /// blocks wholly inside the filter's time bounds count), so the page's last row is at least as new as L; only the
-    /// blocks holding a matching row at least as new as L can hold a row of the page. Those blocks (adjacent ones
-    /// merged, and so are two runs fewer than <see cref="RunGap"/> rows apart). Rows committed after this snapshot may
+    /// blocks holding a matching row at least as new as L can hold a row of the page. Those blocks, as runs
+    /// (<see cref="Runs"/>: adjacent ones merged, and so are two runs whose rows between are cheaper to read than a
+    /// branch of their own). Rows committed after this snapshot may
     /// be left out (they were not acknowledged when the page was asked for), or read when the last run is the newest
     /// block. A few entries stamped long after the rest (a clock ahead, a live line among a backlog) keep their blocks
     /// in the window without dragging in every block after them; past <see cref="MaxPageRuns"/> runs the window is one
@@ -166,17 +174,13 @@ internal sealed class ArrivalBlocks
                 return null;
             }
 
-            var runs = new List<(long First, long End)>();
+            var runs = new Runs(matches);
             foreach (var block in _blocks)
             {
-                if (block.Newest(matches) >= low)
-                {
-                    SeqRanges.Add(runs, block.First, block.End, RunGap);
-                }
+                runs.Add(block, block.Newest(matches) >= low);
             }
 
-            var whole = runs.Count == 1 && runs[0].First == _blocks[0].First && runs[0].End == _blocks[^1].End;
-            return runs.Count == 0 || whole ? null : Capped(runs);
+            return runs.Count == 0 || runs.Whole(_blocks) ? null : Capped(runs.List);
         }
     }
 
@@ -229,7 +233,7 @@ internal sealed class ArrivalBlocks
         lock (_gate)
         {
             var matches = Matches(filter);
-            var wider = new List<(long First, long End)>();
+            var wider = new Runs(matches);
             var added = false;
             var run = 0;
             foreach (var block in _blocks)
@@ -240,14 +244,12 @@ internal sealed class ArrivalBlocks
                 }
 
                 var inside = run < runs.Count && runs[run].First <= block.First;
-                if (inside || block.Newest(matches) >= newest)
-                {
-                    added |= !inside;
-                    SeqRanges.Add(wider, block.First, block.End, RunGap);
-                }
+                var taken = inside || block.Newest(matches) >= newest;
+                added |= taken && !inside;
+                wider.Add(block, taken);
             }
 
-            return added ? Capped(wider) : null;
+            return added ? Capped(wider.List) : null;
         }
     }
 
@@ -375,6 +377,44 @@ internal sealed class ArrivalBlocks
 
     private readonly record struct Key(string Agent, string AgentKey, Level Level);
 
+    /// <summary>
+    /// Runs of seq over the blocks taken, in arrival order: a block taken joins the last run when reading the blocks
+    /// left out between them (their rows, and their matching rows at <see cref="MatchCost"/> each) costs less than
+    /// <see cref="BranchCost"/>, and starts a run of its own otherwise.
+    /// </summary>
+    private sealed class Runs(bool[] matches)
+    {
+        private long _skippedMatches;
+
+        public List<(long First, long End)> List { get; } = [];
+
+        public int Count => List.Count;
+
+        public void Add(Block block, bool taken)
+        {
+            if (!taken)
+            {
+                _skippedMatches += block.Count(matches);
+                return;
+            }
+
+            var gap = List.Count == 0 ? 0 : block.First - List[^1].End;
+            if (List.Count > 0 && gap + MatchCost * _skippedMatches < BranchCost)
+            {
+                List[^1] = (List[^1].First, block.End);
+            }
+            else
+            {
+                List.Add((block.First, block.End));
+            }
+
+            _skippedMatches = 0;
+        }
+
+        /// <summary>One run from the first block to the last: nothing left out.</summary>
+        public bool Whole(List<Block> blocks) => List.Count == 1 && List[0].First == blocks[0].First && List[0].End == blocks[^1].End;
+    }
+
     private sealed class Block(long first)
     {
         /// <summary>Where each key's slot is; the slots themselves sit in one array, walked by every page.</summary>
@@ -469,6 +509,21 @@ internal sealed class ArrivalBlocks
                 if (key < matches.Length && matches[key] && newest >= time)
                 {
                     count += n;
+                }
+            }
+
+            return count;
+        }
+
+        /// <summary>Rows of the matching keys.</summary>
+        public long Count(bool[] matches)
+        {
+            long count = 0;
+            foreach (var slot in Slots)
+            {
+                if (slot.Key < matches.Length && matches[slot.Key])
+                {
+                    count += slot.Count;
                 }
             }
 

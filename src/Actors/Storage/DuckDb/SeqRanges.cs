@@ -9,12 +9,12 @@ namespace LogAggregator.Storage.DuckDb;
 internal static class SeqRanges
 {
     /// <summary>
-    /// Appends [first, end) to <paramref name="runs"/> (runs ascending, disjoint), merged into the last run when fewer
-    /// than <paramref name="mergeBelow"/> seqs lie between them: by default when it ends where this starts.
+    /// Appends [first, end) to <paramref name="runs"/> (runs ascending, disjoint), merged into the last run when that
+    /// ends where this starts.
     /// </summary>
-    public static void Add(List<(long First, long End)> runs, long first, long end, long mergeBelow = 1)
+    public static void Add(List<(long First, long End)> runs, long first, long end)
     {
-        if (runs.Count > 0 && first - runs[^1].End < mergeBelow)
+        if (runs.Count > 0 && first <= runs[^1].End)
         {
             runs[^1] = (runs[^1].First, end);
         }

@@ -81,6 +81,7 @@ public sealed class DuckDbLogStorePagingTests
             Assert.Contains("seq >= ", Assert.Single(statements), StringComparison.Ordinal);
         }
     }
+
     /// <summary>
     /// A page whose newest rows arrived in two bodies with other agents' entries between (as four clients' bodies
     /// interleave): the blocks between hold no row of the page's agent and level, and reading them is cheaper than a

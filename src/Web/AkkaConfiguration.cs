@@ -7,6 +7,7 @@ using Akka.Persistence.Sql;
 using LogAggregator.Alerting;
 using LogAggregator.Configuration;
 using LogAggregator.Ingestion;
+using LogAggregator.Membership;
 using LogAggregator.Querying;
 using LogAggregator.Serialization;
 using LogAggregator.Storage;
@@ -38,6 +39,7 @@ public static class AkkaConfiguration
                     loggers.AddLoggerFactory();
                 })
                 .WithClustering(new ClusterOptions())
+                .AddDepartedMemberQuarantine()
                 .AddAlertNotifier(settings)
                 .AddAlerting(settings.Alerting, clusterOfOne: settings.SeedNodes.Count == 0, settings.Cluster.Shards)
                 .AddAgentStores(settings.Cluster.Shards)

@@ -81,9 +81,10 @@ public sealed class ClusterTests(ITestOutputHelper output)
 
             // Back with the same address: it takes shards again and reads on in its file from where it stopped. Started
             // once every other node has removed it, as OPERATIONS.md's rolling restart waits: a node back at its address
-            // while another still held its old association (gated, for a member it had not yet removed) could not talk
-            // to that node (Akka.NET's remoting handed the new connection to the old, stopping endpoint); the two marked
-            // each other unreachable and the resolver downed both (seen twice on CI).
+            // while another still held its old association could not talk to that node (Akka.NET's remoting stopped the
+            // old endpoint as the new connection and that node's own heartbeat met in it); the two marked each other
+            // unreachable and the resolver downed both (seen on CI, also after every node had removed it, until each
+            // node's DepartedMemberQuarantine dropped the old association a second after the removal; waited for here).
             await GoneAsync(nodes, nodes[0]);
             await nodes[0].StartAsync();
             await AllUpAsync(nodes);
@@ -224,12 +225,17 @@ public sealed class ClusterTests(ITestOutputHelper output)
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => posting);
     }
 
-    /// <summary>Waits until no running node lists <paramref name="departed"/> as a member at all.</summary>
+    /// <summary>
+    /// Waits until no running node lists <paramref name="departed"/>, which left gracefully, as a member at all, and
+    /// every one has quarantined its incarnation (<c>DepartedMemberQuarantine</c>'s log line).
+    /// </summary>
     private static async Task GoneAsync(IReadOnlyList<ClusterNode> nodes, ClusterNode departed)
     {
         foreach (var node in nodes.Where(n => n.Running))
         {
             await ServerProcess.EventuallyAsync(node.MembersAsync, members => !members.Contains(departed.Address), Wait);
+            var quarantined = $" of {departed.Address}: a node back at that address starts afresh";
+            await ServerProcess.EventuallyAsync(() => Task.FromResult(node.Server.Output.Contains(quarantined, StringComparison.Ordinal)), seen => seen, Wait);
         }
     }
 

@@ -20,8 +20,9 @@ namespace LogAggregator.Membership;
 /// </para>
 /// <para>
 /// Quarantine is by UID, so it never touches a newer incarnation at the same address. It waits <see cref="After"/>
-/// past the removal, as Akka's Artery transport does with <c>quarantine-removed-node-after</c>, so that the last
-/// messages between a departing node and the others are not cut off.
+/// past the removal so that the last messages between a departing node and the others are not cut off, as Akka on
+/// the JVM does for its Artery transport (<c>akka.cluster.quarantine-removed-node-after</c>, 5 s there: here a
+/// second, since on CI the node was back 5.6 s after its removal; its hand-overs end before it is removed).
 /// </para>
 /// </summary>
 public sealed class DepartedMemberQuarantine : ReceiveActor, IWithTimers

@@ -1,10 +1,9 @@
-using System.Net;
-using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Configuration;
 using Akka.Remote;
 using LogAggregator.Membership;
+using LogAggregator.Testing;
 
 namespace LogAggregator.Tests.Membership;
 
@@ -29,7 +28,7 @@ public sealed class DepartedMemberQuarantineSpecs : Akka.TestKit.Xunit2.TestKit
         var quarantines = CreateTestProbe();
         Sys.EventStream.Subscribe(quarantines.Ref, typeof(QuarantinedEvent));
         Sys.ActorOf(DepartedMemberQuarantine.Props(TimeSpan.FromMilliseconds(200)), DepartedMemberQuarantine.ActorName);
-        var port = FreePort();
+        var port = ServerLaunch.FreePort();
 
         var departing = await StartMemberAsync(port);
         var departed = Cluster.Get(departing).SelfUniqueAddress;
@@ -61,13 +60,6 @@ public sealed class DepartedMemberQuarantineSpecs : Akka.TestKit.Xunit2.TestKit
         var system = ActorSystem.Create("quarantine", NodeConfig(port));
         await Cluster.Get(system).JoinAsync(Cluster.Get(Sys).SelfAddress);
         return system;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static Config NodeConfig(int port) => ConfigurationFactory.ParseString($$"""

@@ -130,9 +130,10 @@ internal sealed class ArrivalBlocks
     /// blocks holding a matching row at least as new as L can hold a row of the page. Those blocks, as runs
     /// (<see cref="Runs"/>: adjacent ones merged, and so are two runs whose rows between are cheaper to read than a
     /// branch of their own). Rows committed after this snapshot may be left out (they were not acknowledged when the
-    /// page was asked for), or read when the last run is the newest block. A few entries stamped long after the rest (a clock ahead, a live line among a backlog) keep their blocks
-    /// in the window without dragging in every block after them; past <see cref="MaxPageRuns"/> runs the window is one
-    /// run, from the oldest chosen block on. <see cref="Widen"/> still checks.
+    /// page was asked for), or read when the last run is the newest block. A few entries stamped long after the rest
+    /// (a clock ahead, a live line among a backlog) keep their blocks in the window without dragging in every block
+    /// after them; past <see cref="MaxPageRuns"/> runs the window is one run, from the oldest chosen block on.
+    /// <see cref="Widen"/> still checks.
     /// </summary>
     public List<(long First, long End)>? Window(LogFilter filter, int needed)
     {
